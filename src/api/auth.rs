@@ -1,0 +1,129 @@
+use actix_web::{web, HttpRequest};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::{
+    api::{extract::JsonBody, views::UserView},
+    auth::{actor::client_ip, Actor},
+    error::{AppError, AppResult, Problem},
+    services::{self, auth::LoginAttempt},
+    state::AppState,
+};
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct LoginRequest {
+    #[validate(length(min = 1, max = 254))]
+    pub email: String,
+    #[validate(length(min = 1, max = 1024))]
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginUser {
+    pub id: i64,
+    pub email: String,
+    pub role: String,
+    pub organisation_id: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    /// Seconds until the token expires.
+    pub expires_in: i64,
+    pub user: LoginUser,
+}
+
+/// Sign in with email and password; returns a short-lived bearer token.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 401, description = "Unknown email or wrong password (one answer for both)", body = Problem),
+        (status = 422, body = Problem),
+        (status = 429, description = "Too many failed attempts; see Retry-After", body = Problem),
+    ))]
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    JsonBody(body): JsonBody<LoginRequest>,
+) -> AppResult<web::Json<LoginResponse>> {
+    let ip = client_ip(&req);
+    let limit = state.settings.login_ip_limit as i32;
+    let user = state
+        .db
+        .run(move |conn| {
+            services::auth::login(
+                conn,
+                &LoginAttempt {
+                    email: &body.email,
+                    password: &body.password,
+                    ip: ip.as_deref(),
+                    address_limit: limit,
+                },
+            )
+        })
+        .await?;
+    let access_token = state.tokens.issue(user.id).map_err(AppError::Internal)?;
+    Ok(web::Json(LoginResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: state.tokens.ttl_seconds(),
+        user: LoginUser {
+            id: user.id,
+            email: user.email,
+            role: user.role,
+            organisation_id: user.organisation_id,
+        },
+    }))
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = UserView), (status = 401, body = Problem)))]
+pub async fn me(state: web::Data<AppState>, actor: Actor) -> AppResult<web::Json<UserView>> {
+    let user = state
+        .db
+        .run(move |conn| services::users::get(conn, &actor, actor.user_id))
+        .await?;
+    Ok(web::Json(user.into()))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMeRequest {
+    #[validate(length(min = 1, max = 200))]
+    pub display_name: Option<String>,
+    /// `az`, `en` or `ru`.
+    pub locale: Option<String>,
+    /// A new password (at least 12 characters, not your email); needs `current_password`.
+    pub new_password: Option<String>,
+    pub current_password: Option<String>,
+}
+
+/// Change your own name, language or password.
+#[utoipa::path(patch, path = "/api/v1/me", tag = "auth", security(("bearer" = [])), request_body = UpdateMeRequest,
+    responses((status = 200, body = UserView), (status = 401, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_me(
+    state: web::Data<AppState>,
+    actor: Actor,
+    JsonBody(body): JsonBody<UpdateMeRequest>,
+) -> AppResult<web::Json<UserView>> {
+    let user = state
+        .db
+        .run(move |conn| {
+            services::users::update_own(
+                conn,
+                &actor,
+                services::users::OwnPatch {
+                    display_name: body.display_name,
+                    locale: body.locale,
+                    new_password: body.new_password,
+                    current_password: body.current_password,
+                },
+            )
+        })
+        .await?;
+    Ok(web::Json(user.into()))
+}

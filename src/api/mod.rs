@@ -1,0 +1,78 @@
+//! The JSON API: one route table, one OpenAPI document generated from the handlers.
+
+pub mod auth;
+pub mod extract;
+pub mod ops;
+pub mod organisations;
+pub mod users;
+pub mod views;
+
+use actix_web::web;
+use utoipa::{
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    Modify, OpenApi,
+};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Qalxan API", description = "Incident-response case manager of the national CERT."),
+    paths(
+        ops::healthz, ops::readyz, ops::metrics,
+        auth::login, auth::me, auth::update_me,
+        organisations::create, organisations::list, organisations::get, organisations::update,
+        users::create, users::list, users::get, users::update,
+    ),
+    components(schemas(crate::error::Problem, crate::error::FieldErrors)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Sign-in and the current user"),
+        (name = "organisations", description = "Constituent organisations, agencies and the CERT itself"),
+        (name = "users", description = "Accounts and roles"),
+        (name = "operations", description = "Health, readiness and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(ops::healthz))
+        .route("/readyz", web::get().to(ops::readyz))
+        .route("/metrics", web::get().to(ops::metrics))
+        .service(
+            web::scope("/api/v1")
+                .route("/auth/login", web::post().to(auth::login))
+                .service(web::resource("/me").get(auth::me).patch(auth::update_me))
+                .service(
+                    web::resource("/organisations")
+                        .get(organisations::list)
+                        .post(organisations::create),
+                )
+                .service(
+                    web::resource("/organisations/{id}")
+                        .get(organisations::get)
+                        .patch(organisations::update),
+                )
+                .service(web::resource("/users").get(users::list).post(users::create))
+                .service(
+                    web::resource("/users/{id}")
+                        .get(users::get)
+                        .patch(users::update),
+                ),
+        );
+}

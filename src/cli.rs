@@ -1,0 +1,158 @@
+//! The command line: `serve`, `migrate`, `user create`.
+
+use std::{io::BufRead, path::PathBuf};
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+
+use crate::{
+    config::{ProcessEnv, Settings},
+    db::models::organisation,
+    services::{
+        self,
+        audit::By,
+        users::{self, UserInput},
+    },
+    startup::{prepare_database, Application},
+    telemetry,
+};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "qalxan",
+    version,
+    about = "Incident-response case manager of the national CERT"
+)]
+pub struct Cli {
+    /// A TOML file with settings; QALXAN_* environment variables override it.
+    #[arg(long, global = true, env = "QALXAN_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create or migrate the database and serve the web UI and API.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage users from the command line.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; the password is read from standard input or a prompt, never from a flag.
+    Create(CreateUserArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateUserArgs {
+    #[arg(long)]
+    pub email: String,
+    #[arg(long)]
+    pub name: String,
+    /// admin, coordinator, responder, auditor, reporter or liaison.
+    #[arg(long)]
+    pub role: String,
+    /// Organisation id or exact name; defaults to the CERT's own organisation.
+    #[arg(long)]
+    pub organisation: Option<String>,
+    /// az, en or ru.
+    #[arg(long)]
+    pub locale: Option<String>,
+    /// Read the password from the first line of standard input instead of prompting.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load(cli.config.as_deref(), &ProcessEnv)?;
+    telemetry::init(settings.log_format);
+    match cli.command {
+        Command::Serve => serve(settings),
+        Command::Migrate => {
+            prepare_database(&settings)?;
+            println!(
+                "database is up to date ({})",
+                settings.database.backend_name()
+            );
+            Ok(())
+        }
+        Command::User(UserCommand::Create(args)) => create_user(&settings, args),
+    }
+}
+
+fn serve(settings: Settings) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async move {
+        let bind = settings.bind;
+        let backend = settings.database.backend_name();
+        let app = Application::build(settings).await?;
+        tracing::info!(%bind, port = app.port(), backend, "Qalxan is serving");
+        app.run_until_stopped().await.context("server failed")?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    let first = rpassword::prompt_password("Password: ")
+        .context("cannot prompt for a password (use --password-stdin)")?;
+    let second = rpassword::prompt_password("Repeat password: ")?;
+    if first != second {
+        bail!("the passwords do not match");
+    }
+    Ok(first)
+}
+
+fn create_user(settings: &Settings, args: CreateUserArgs) -> anyhow::Result<()> {
+    let password = read_password(args.password_stdin)?;
+    let db = prepare_database(settings)?;
+    let mut conn = db.pool().get()?;
+    let organisation_id = match args.organisation.as_deref() {
+        None => {
+            services::bootstrap::ensure_organisation(&mut conn, "cert", &settings.cert_name)?.id
+        }
+        Some(raw) => match raw.parse::<i64>() {
+            Ok(id) => id,
+            Err(_) => {
+                organisation::find_by_name(&mut conn, raw)?
+                    .with_context(|| format!("no organisation is named `{raw}`"))?
+                    .id
+            }
+        },
+    };
+    let user = users::create_as(
+        &mut conn,
+        By::system(),
+        UserInput {
+            email: args.email,
+            display_name: args.name,
+            password,
+            organisation_id,
+            role: args.role,
+            locale: args.locale,
+        },
+    )
+    .map_err(|e| match e {
+        crate::error::AppError::Validation(fields) => {
+            anyhow::anyhow!(services::bootstrap::describe_fields(&fields))
+        }
+        other => anyhow::anyhow!("{other}"),
+    })?;
+    println!(
+        "created user {} <{}> with role {}",
+        user.id, user.email, user.role
+    );
+    Ok(())
+}

@@ -1,0 +1,15 @@
+//! Qalxan: the incident-response case manager of a national CERT.
+
+pub mod api;
+pub mod auth;
+pub mod authz;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod metrics;
+pub mod services;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,8 @@
+//! Use cases. Each takes the connection and the acting user, enforces the policy, and writes its
+//! change together with its audit event in one transaction.
+
+pub mod audit;
+pub mod auth;
+pub mod bootstrap;
+pub mod organisations;
+pub mod users;
