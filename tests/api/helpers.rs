@@ -1,0 +1,242 @@
+//! Builds a real Qalxan on a random port over a fresh database, plus users and tokens, so tests
+//! read like stories. `QALXAN_TEST_DATABASE_URL=postgres://…` runs the same tests on PostgreSQL:
+//! each test then gets its own throw-away database, dropped when the test ends.
+
+use std::collections::HashMap;
+
+use diesel::{connection::SimpleConnection, Connection, PgConnection};
+use qalxan::{
+    config::Settings,
+    db::Db,
+    domain::Role,
+    services::{
+        audit::By,
+        organisations::{self, OrganisationInput},
+        users::{self, UserInput},
+    },
+    startup::Application,
+};
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{json, Value};
+
+pub const ADMIN_EMAIL: &str = "admin@cert.test";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: Db,
+    pub settings: Settings,
+    pub cert_org_id: i64,
+    // Field order matters: the server's pool is gone before the database is dropped.
+    _pg: PgGuard,
+    _data_dir: tempfile::TempDir,
+}
+
+#[derive(Clone, Debug)]
+pub struct TestUser {
+    pub id: i64,
+    pub email: String,
+    pub organisation_id: i64,
+    pub token: String,
+}
+
+/// The server URL of `QALXAN_TEST_DATABASE_URL` with another database name.
+fn with_database(url: &str, name: &str) -> String {
+    let mut parsed = url::Url::parse(url).expect("QALXAN_TEST_DATABASE_URL is a URL");
+    parsed.set_path(&format!("/{name}"));
+    parsed.to_string()
+}
+
+/// Drops a throw-away PostgreSQL database when it goes out of scope.
+pub struct PgGuard(Option<(String, String)>);
+
+impl Drop for PgGuard {
+    fn drop(&mut self) {
+        if let Some((base, name)) = self.0.take() {
+            if let Ok(mut admin) = PgConnection::establish(&base) {
+                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+pub fn test_env(data_dir: &std::path::Path) -> (HashMap<String, String>, PgGuard) {
+    let mut env = HashMap::new();
+    env.insert("QALXAN_DATA_DIR".into(), data_dir.display().to_string());
+    env.insert("QALXAN_BIND".into(), "127.0.0.1:0".into());
+    env.insert("QALXAN_BOOTSTRAP_ADMIN_EMAIL".into(), ADMIN_EMAIL.into());
+    env.insert("QALXAN_BOOTSTRAP_ADMIN_PASSWORD".into(), PASSWORD.into());
+    env.insert("QALXAN_DB_POOL_SIZE".into(), "4".into());
+    let mut throwaway = None;
+    if let Ok(base) = std::env::var("QALXAN_TEST_DATABASE_URL") {
+        if base.starts_with("postgres") {
+            let name = format!("qalxan_test_{}", uuid::Uuid::new_v4().simple());
+            let mut admin = PgConnection::establish(&base).expect("cannot reach the PostgreSQL test server");
+            admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+            env.insert("QALXAN_DATABASE_URL".into(), with_database(&base, &name));
+            throwaway = Some((base, name));
+        }
+    }
+    (env, PgGuard(throwaway))
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Like `spawn`, with a chance to change settings first.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut HashMap<String, String>)) -> Self {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let (mut env, pg) = test_env(data_dir.path());
+        adjust(&mut env);
+        let settings = Settings::load(None, &env).expect("test settings are valid");
+        let app = Application::build(settings.clone()).await.expect("app builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let db = app.state().db.clone();
+        actix_web::rt::spawn(app.run_until_stopped());
+        let cert_org_id = db
+            .run(|c| Ok(qalxan::db::models::organisation::find_first_of_kind(c, "cert")?.unwrap().id))
+            .await
+            .unwrap();
+        Self {
+            address,
+            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            db,
+            settings,
+            cert_org_id,
+            _pg: pg,
+            _data_dir: data_dir,
+        }
+    }
+
+    pub fn state_tokens(&self) -> qalxan::auth::token::TokenKeys {
+        qalxan::auth::token::TokenKeys::new(&self.settings)
+    }
+
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Response {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send().await.expect("request sent")
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.request(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Response {
+        self.request(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Response {
+        self.request(Method::PATCH, path, Some(token), Some(body)).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.request(Method::POST, "/api/v1/auth/login", None, Some(json!({ "email": email, "password": password })))
+            .await
+    }
+
+    pub async fn token_for(&self, email: &str) -> String {
+        let res = self.login(email, PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::OK, "login of {email}");
+        res.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn admin(&self) -> TestUser {
+        let token = self.token_for(ADMIN_EMAIL).await;
+        let me: Value = self.get("/api/v1/me", &token).await.json().await.unwrap();
+        TestUser {
+            id: me["id"].as_i64().unwrap(),
+            email: ADMIN_EMAIL.into(),
+            organisation_id: me["organisation_id"].as_i64().unwrap(),
+            token,
+        }
+    }
+
+    /// A new organisation of `kind`, created directly through the service layer.
+    pub async fn organisation(&self, kind: &str) -> i64 {
+        let kind = kind.to_owned();
+        self.db
+            .run(move |c| {
+                organisations::create_as(
+                    c,
+                    By::system(),
+                    OrganisationInput {
+                        name: format!("{kind} {}", uuid::Uuid::new_v4().simple()),
+                        kind,
+                        sector: None,
+                        contact_email: None,
+                    },
+                )
+            })
+            .await
+            .expect("organisation created")
+            .id
+    }
+
+    /// A signed-in user with `role`: CERT roles join the CERT, others a new organisation
+    /// (a government body for reporters, law enforcement for liaisons).
+    pub async fn user(&self, role: Role) -> TestUser {
+        let organisation_id = match role {
+            Role::Reporter => self.organisation("government").await,
+            Role::Liaison => self.organisation("law_enforcement").await,
+            _ => self.cert_org_id,
+        };
+        self.user_in(role, organisation_id).await
+    }
+
+    pub async fn user_in(&self, role: Role, organisation_id: i64) -> TestUser {
+        let email = format!("{}-{}@example.test", role.as_str(), &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let e = email.clone();
+        let created = self
+            .db
+            .run(move |c| {
+                users::create_as(
+                    c,
+                    By::system(),
+                    UserInput {
+                        email: e,
+                        display_name: format!("Test {}", role.as_str()),
+                        password: PASSWORD.into(),
+                        organisation_id,
+                        role: role.as_str().into(),
+                        locale: Some("en".into()),
+                    },
+                )
+            })
+            .await
+            .expect("user created");
+        let token = self.token_for(&email).await;
+        TestUser { id: created.id, email, organisation_id, token }
+    }
+}
+
+/// Asserts an RFC 9457 problem with `status` and returns its body.
+pub async fn assert_problem(res: Response, status: StatusCode) -> Value {
+    assert_eq!(res.status(), status, "unexpected status");
+    let content_type = res.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"].as_u64(), Some(status.as_u16() as u64));
+    assert!(body["title"].is_string() && body["type"].is_string() && body["detail"].is_string(), "{body}");
+    body
+}
+
+pub async fn json(res: Response, status: StatusCode) -> Value {
+    let actual = res.status();
+    let body = res.text().await.unwrap();
+    assert_eq!(actual, status, "body: {body}");
+    serde_json::from_str(&body).unwrap_or(Value::Null)
+}

@@ -1,0 +1,7 @@
+//! One integration-test binary: every module drives the real HTTP app over a fresh database.
+
+mod auth;
+mod cli;
+mod edge;
+mod helpers;
+mod users;
