@@ -7,7 +7,10 @@ fn main() -> std::process::ExitCode {
         Err(error) => {
             // One line, with its causes, and no panic trace.
             let message = format!("{error:#}");
-            eprintln!("error: {}", message.split_whitespace().collect::<Vec<_>>().join(" "));
+            eprintln!(
+                "error: {}",
+                message.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
             std::process::ExitCode::FAILURE
         }
     }

@@ -19,7 +19,10 @@ fn one_line_error(output: &std::process::Output, expected: &str) {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     let line = stderr.lines().last().unwrap_or_default();
-    assert!(line.starts_with("error: ") && line.contains(expected), "stderr: {stderr}");
+    assert!(
+        line.starts_with("error: ") && line.contains(expected),
+        "stderr: {stderr}"
+    );
     assert!(!stderr.contains("panicked"), "stderr: {stderr}");
 }
 
@@ -29,7 +32,11 @@ fn bad_configuration_is_one_line_and_a_non_zero_exit() {
     let (base, _pg) = test_env(dir.path());
     for (key, value, expected) in [
         ("QALXAN_DATABASE_URL", "mysql://localhost/x", "mysql://"),
-        ("QALXAN_DATABASE_URL", "host=localhost dbname=x", "sqlite:// or postgres://"),
+        (
+            "QALXAN_DATABASE_URL",
+            "host=localhost dbname=x",
+            "sqlite:// or postgres://",
+        ),
         ("QALXAN_BIND", "localhost", "QALXAN_BIND"),
         ("QALXAN_LOG_FORMAT", "yaml", "QALXAN_LOG_FORMAT"),
     ] {
@@ -38,9 +45,18 @@ fn bad_configuration_is_one_line_and_a_non_zero_exit() {
         one_line_error(&qalxan(&env, &["migrate"]), expected);
     }
     let mut unreachable = base.clone();
-    unreachable.insert("QALXAN_DATABASE_URL".into(), "postgres://nobody@127.0.0.1:1/none".into());
-    one_line_error(&qalxan(&unreachable, &["migrate"]), "cannot connect to the postgres database");
-    assert!(!dir.path().join("host=localhost dbname=x").exists(), "a mistyped URL must not create a file");
+    unreachable.insert(
+        "QALXAN_DATABASE_URL".into(),
+        "postgres://nobody@127.0.0.1:1/none".into(),
+    );
+    one_line_error(
+        &qalxan(&unreachable, &["migrate"]),
+        "cannot connect to the postgres database",
+    );
+    assert!(
+        !dir.path().join("host=localhost dbname=x").exists(),
+        "a mistyped URL must not create a file"
+    );
 }
 
 #[test]
@@ -48,7 +64,10 @@ fn a_port_in_use_is_reported_plainly() {
     let dir = tempfile::tempdir().unwrap();
     let (mut env, _pg) = test_env(dir.path());
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    env.insert("QALXAN_BIND".into(), taken.local_addr().unwrap().to_string());
+    env.insert(
+        "QALXAN_BIND".into(),
+        taken.local_addr().unwrap().to_string(),
+    );
     one_line_error(&qalxan(&env, &["serve"]), "cannot listen on");
 }
 
@@ -59,7 +78,17 @@ fn users_are_created_from_the_command_line_with_the_password_on_stdin() {
     let (env, _pg) = test_env(dir.path());
     let run = |password: &str| {
         let mut child = Command::new(env!("CARGO_BIN_EXE_qalxan"))
-            .args(["user", "create", "--email", "Duty@Cert.test", "--name", "Duty Lead", "--role", "coordinator", "--password-stdin"])
+            .args([
+                "user",
+                "create",
+                "--email",
+                "Duty@Cert.test",
+                "--name",
+                "Duty Lead",
+                "--role",
+                "coordinator",
+                "--password-stdin",
+            ])
             .env_clear()
             .envs(&env)
             .stdin(Stdio::piped())
@@ -72,7 +101,11 @@ fn users_are_created_from_the_command_line_with_the_password_on_stdin() {
     };
     one_line_error(&run("short"), "password must be at least 12 characters");
     let ok = run(PASSWORD);
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     assert!(String::from_utf8_lossy(&ok.stdout).contains("<duty@cert.test> with role coordinator"));
     one_line_error(&run(PASSWORD), "already exists");
 }

@@ -55,7 +55,8 @@ impl Drop for PgGuard {
     fn drop(&mut self) {
         if let Some((base, name)) = self.0.take() {
             if let Ok(mut admin) = PgConnection::establish(&base) {
-                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                let _ =
+                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
             }
         }
     }
@@ -72,8 +73,11 @@ pub fn test_env(data_dir: &std::path::Path) -> (HashMap<String, String>, PgGuard
     if let Ok(base) = std::env::var("QALXAN_TEST_DATABASE_URL") {
         if base.starts_with("postgres") {
             let name = format!("qalxan_test_{}", uuid::Uuid::new_v4().simple());
-            let mut admin = PgConnection::establish(&base).expect("cannot reach the PostgreSQL test server");
-            admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+            let mut admin =
+                PgConnection::establish(&base).expect("cannot reach the PostgreSQL test server");
+            admin
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .expect("create test database");
             env.insert("QALXAN_DATABASE_URL".into(), with_database(&base, &name));
             throwaway = Some((base, name));
         }
@@ -92,17 +96,28 @@ impl TestApp {
         let (mut env, pg) = test_env(data_dir.path());
         adjust(&mut env);
         let settings = Settings::load(None, &env).expect("test settings are valid");
-        let app = Application::build(settings.clone()).await.expect("app builds");
+        let app = Application::build(settings.clone())
+            .await
+            .expect("app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let db = app.state().db.clone();
         actix_web::rt::spawn(app.run_until_stopped());
         let cert_org_id = db
-            .run(|c| Ok(qalxan::db::models::organisation::find_first_of_kind(c, "cert")?.unwrap().id))
+            .run(|c| {
+                Ok(
+                    qalxan::db::models::organisation::find_first_of_kind(c, "cert")?
+                        .unwrap()
+                        .id,
+                )
+            })
             .await
             .unwrap();
         Self {
             address,
-            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
             db,
             settings,
             cert_org_id,
@@ -115,12 +130,17 @@ impl TestApp {
         qalxan::auth::token::TokenKeys::new(&self.settings)
     }
 
-
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
 
-    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Response {
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
         let mut req = self.client.request(method, self.url(path));
         if let Some(token) = token {
             req = req.bearer_auth(token);
@@ -136,22 +156,32 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Response {
-        self.request(Method::POST, path, Some(token), Some(body)).await
+        self.request(Method::POST, path, Some(token), Some(body))
+            .await
     }
 
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> Response {
-        self.request(Method::PATCH, path, Some(token), Some(body)).await
+        self.request(Method::PATCH, path, Some(token), Some(body))
+            .await
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Response {
-        self.request(Method::POST, "/api/v1/auth/login", None, Some(json!({ "email": email, "password": password })))
-            .await
+        self.request(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({ "email": email, "password": password })),
+        )
+        .await
     }
 
     pub async fn token_for(&self, email: &str) -> String {
         let res = self.login(email, PASSWORD).await;
         assert_eq!(res.status(), StatusCode::OK, "login of {email}");
-        res.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+        res.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     pub async fn admin(&self) -> TestUser {
@@ -198,7 +228,11 @@ impl TestApp {
     }
 
     pub async fn user_in(&self, role: Role, organisation_id: i64) -> TestUser {
-        let email = format!("{}-{}@example.test", role.as_str(), &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let email = format!(
+            "{}-{}@example.test",
+            role.as_str(),
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
         let e = email.clone();
         let created = self
             .db
@@ -219,18 +253,32 @@ impl TestApp {
             .await
             .expect("user created");
         let token = self.token_for(&email).await;
-        TestUser { id: created.id, email, organisation_id, token }
+        TestUser {
+            id: created.id,
+            email,
+            organisation_id,
+            token,
+        }
     }
 }
 
 /// Asserts an RFC 9457 problem with `status` and returns its body.
 pub async fn assert_problem(res: Response, status: StatusCode) -> Value {
     assert_eq!(res.status(), status, "unexpected status");
-    let content_type = res.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(content_type, "application/problem+json");
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["status"].as_u64(), Some(status.as_u16() as u64));
-    assert!(body["title"].is_string() && body["type"].is_string() && body["detail"].is_string(), "{body}");
+    assert!(
+        body["title"].is_string() && body["type"].is_string() && body["detail"].is_string(),
+        "{body}"
+    );
     body
 }
 
