@@ -15,6 +15,24 @@ pub enum Action {
     ListUsers,
     /// Read the audit log and verify chains.
     ReadAudit,
+    /// File an incident (reporters: for their own organisation).
+    CreateIncident,
+    /// See incidents at all (which ones: `incident_scope`).
+    ReadIncidents,
+    /// Change an incident's details.
+    EditIncident,
+    /// Give an incident to a responder.
+    AssignIncident,
+    /// Internal comments, tasks and the history: the CERT's own working notes.
+    ReadInternal,
+    /// Write internal comments.
+    CommentInternal,
+    /// Write comments the reporter side sees.
+    CommentShared,
+    /// Create and update tasks.
+    ManageTasks,
+    /// Share an incident with another organisation.
+    ShareIncident,
 }
 
 pub fn allows(role: Role, action: Action) -> bool {
@@ -25,6 +43,12 @@ pub fn allows(role: Role, action: Action) -> bool {
         ListOrganisations => true,
         ListUsers => matches!(role, Admin | Coordinator | Responder | Auditor),
         ReadAudit => matches!(role, Admin | Auditor),
+        CreateIncident => matches!(role, Admin | Coordinator | Responder | Reporter),
+        ReadIncidents => true,
+        EditIncident | CommentInternal | ManageTasks => role.is_cert_staff(),
+        AssignIncident | ShareIncident => matches!(role, Admin | Coordinator),
+        ReadInternal => role.is_cert_staff() || role == Auditor,
+        CommentShared => role != Auditor,
     }
 }
 
@@ -52,6 +76,24 @@ pub fn organisation_scope(actor: &Actor) -> OrganisationScope {
     }
 }
 
+/// Which incidents a caller may see; `db::models::incident::visible_to` turns it into SQL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IncidentScope {
+    All,
+    /// The reporter side: incidents of their own organisation.
+    Organisation(i64),
+    /// Agencies: incidents shared with their organisation, up to the share's TLP ceiling.
+    SharedWith(i64),
+}
+
+pub fn incident_scope(actor: &Actor) -> IncidentScope {
+    match actor.role {
+        Role::Admin | Role::Coordinator | Role::Responder | Role::Auditor => IncidentScope::All,
+        Role::Reporter => IncidentScope::Organisation(actor.organisation_id),
+        Role::Liaison => IncidentScope::SharedWith(actor.organisation_id),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,6 +112,21 @@ mod tests {
             ),
             (ListUsers, &[Admin, Coordinator, Responder, Auditor]),
             (ReadAudit, &[Admin, Auditor]),
+            (CreateIncident, &[Admin, Coordinator, Responder, Reporter]),
+            (
+                ReadIncidents,
+                &[Admin, Coordinator, Responder, Auditor, Reporter, Liaison],
+            ),
+            (EditIncident, &[Admin, Coordinator, Responder]),
+            (AssignIncident, &[Admin, Coordinator]),
+            (ReadInternal, &[Admin, Coordinator, Responder, Auditor]),
+            (CommentInternal, &[Admin, Coordinator, Responder]),
+            (
+                CommentShared,
+                &[Admin, Coordinator, Responder, Reporter, Liaison],
+            ),
+            (ManageTasks, &[Admin, Coordinator, Responder]),
+            (ShareIncident, &[Admin, Coordinator]),
         ];
         for (action, allowed) in expected {
             for role in Role::ALL {

@@ -94,6 +94,8 @@ pub struct Settings {
     pub db_pool_size: u32,
     /// Failed logins per client address within a quarter of an hour before it is throttled.
     pub login_ip_limit: u32,
+    /// Public reports per client address within a quarter of an hour.
+    pub public_report_limit: u32,
 }
 
 /// What the file may hold; every key is optional and has the same name as the variable
@@ -117,6 +119,7 @@ struct FileSettings {
     log_format: Option<String>,
     db_pool_size: Option<u32>,
     login_ip_limit: Option<u32>,
+    public_report_limit: Option<u32>,
 }
 
 /// Source of raw values: the process environment in production, a map in tests.
@@ -278,6 +281,15 @@ impl Settings {
             file.login_ip_limit,
             50,
         )?;
+        let public_report_limit = parse_num(
+            "PUBLIC_REPORT_LIMIT",
+            env.var("QALXAN_PUBLIC_REPORT_LIMIT"),
+            file.public_report_limit,
+            10,
+        )?;
+        if login_ip_limit == 0 || public_report_limit == 0 {
+            bail!("QALXAN_LOGIN_IP_LIMIT and QALXAN_PUBLIC_REPORT_LIMIT must be at least 1");
+        }
 
         Ok(Self {
             database,
@@ -299,6 +311,7 @@ impl Settings {
             log_format,
             db_pool_size,
             login_ip_limit,
+            public_report_limit,
         })
     }
 }

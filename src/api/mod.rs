@@ -1,9 +1,12 @@
 //! The JSON API: one route table, one OpenAPI document generated from the handlers.
 
 pub mod auth;
+pub mod collaboration;
 pub mod extract;
+pub mod incidents;
 pub mod ops;
 pub mod organisations;
+pub mod public;
 pub mod users;
 pub mod views;
 
@@ -21,6 +24,11 @@ use utoipa::{
         auth::login, auth::me, auth::update_me,
         organisations::create, organisations::list, organisations::get, organisations::update,
         users::create, users::list, users::get, users::update,
+        incidents::create, incidents::list, incidents::get, incidents::update,
+        incidents::transition, incidents::assign, incidents::history,
+        collaboration::add_comment, collaboration::comments, collaboration::add_task, collaboration::tasks,
+        collaboration::update_task, collaboration::share, collaboration::shares,
+        public::submit, public::track,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldErrors)),
     modifiers(&BearerAuth),
@@ -28,6 +36,9 @@ use utoipa::{
         (name = "auth", description = "Sign-in and the current user"),
         (name = "organisations", description = "Constituent organisations, agencies and the CERT itself"),
         (name = "users", description = "Accounts and roles"),
+        (name = "incidents", description = "Incidents and their workflow"),
+        (name = "collaboration", description = "Comments, tasks and shares on incidents"),
+        (name = "public", description = "Reporting without an account"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]
@@ -73,6 +84,43 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     web::resource("/users/{id}")
                         .get(users::get)
                         .patch(users::update),
+                )
+                .service(
+                    web::resource("/incidents")
+                        .get(incidents::list)
+                        .post(incidents::create),
+                )
+                .service(
+                    web::resource("/incidents/{id}")
+                        .get(incidents::get)
+                        .patch(incidents::update),
+                )
+                .route(
+                    "/incidents/{id}/transitions",
+                    web::post().to(incidents::transition),
+                )
+                .route("/incidents/{id}/assign", web::post().to(incidents::assign))
+                .route("/incidents/{id}/history", web::get().to(incidents::history))
+                .service(
+                    web::resource("/incidents/{id}/comments")
+                        .get(collaboration::comments)
+                        .post(collaboration::add_comment),
+                )
+                .service(
+                    web::resource("/incidents/{id}/tasks")
+                        .get(collaboration::tasks)
+                        .post(collaboration::add_task),
+                )
+                .service(
+                    web::resource("/incidents/{id}/shares")
+                        .get(collaboration::shares)
+                        .post(collaboration::share),
+                )
+                .route("/tasks/{id}", web::patch().to(collaboration::update_task))
+                .route("/public/reports", web::post().to(public::submit))
+                .route(
+                    "/public/reports/{tracking_code}",
+                    web::get().to(public::track),
                 ),
         );
 }

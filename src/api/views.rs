@@ -68,3 +68,205 @@ impl From<User> for UserView {
         }
     }
 }
+
+use crate::{
+    auth::Actor,
+    authz::{self, Action},
+    db::models::{
+        audit::AuditEvent,
+        collaboration::{Comment, Share, Task},
+        incident::Incident,
+    },
+    domain::incident::category_class,
+};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncidentView {
+    pub id: i64,
+    pub reference: String,
+    pub title: String,
+    pub description: String,
+    /// RSIT type machine name, or `undetermined`.
+    pub category: String,
+    /// RSIT class derived from the category.
+    pub category_class: Option<String>,
+    pub severity: Option<String>,
+    pub tlp: String,
+    pub pap: String,
+    pub status: String,
+    pub organisation_id: i64,
+    pub reporter_id: Option<i64>,
+    /// The public reporter's address: CERT staff and auditors only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reporter_contact: Option<String>,
+    pub assignee_id: Option<i64>,
+    pub detected_at: Option<DateTime<Utc>>,
+    pub reported_at: DateTime<Utc>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub contained_at: Option<DateTime<Utc>>,
+    pub eradicated_at: Option<DateTime<Utc>>,
+    pub recovered_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// When the CERT must have taken the incident up (24 h after the report).
+    pub ack_due_at: DateTime<Utc>,
+    pub resolution: Option<String>,
+    pub root_cause: Option<String>,
+    pub duplicate_of: Option<i64>,
+    pub reopen_count: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl IncidentView {
+    pub fn for_actor(i: Incident, actor: &Actor) -> Self {
+        let internal = authz::allows(actor.role, Action::ReadInternal);
+        Self {
+            category_class: category_class(&i.category).map(str::to_owned),
+            id: i.id,
+            reference: i.reference,
+            title: i.title,
+            description: i.description,
+            category: i.category,
+            severity: i.severity,
+            tlp: i.tlp,
+            pap: i.pap,
+            status: i.status,
+            organisation_id: i.organisation_id,
+            reporter_id: i.reporter_id,
+            reporter_contact: i.reporter_contact.filter(|_| internal),
+            assignee_id: i.assignee_id,
+            detected_at: i.detected_at.map(to_utc),
+            reported_at: to_utc(i.reported_at),
+            acknowledged_at: i.acknowledged_at.map(to_utc),
+            contained_at: i.contained_at.map(to_utc),
+            eradicated_at: i.eradicated_at.map(to_utc),
+            recovered_at: i.recovered_at.map(to_utc),
+            closed_at: i.closed_at.map(to_utc),
+            ack_due_at: to_utc(i.ack_due_at),
+            resolution: i.resolution,
+            root_cause: i.root_cause,
+            duplicate_of: i.duplicate_of,
+            reopen_count: i.reopen_count,
+            created_at: to_utc(i.created_at),
+            updated_at: to_utc(i.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentView {
+    pub id: i64,
+    pub incident_id: i64,
+    pub author_id: Option<i64>,
+    pub body: String,
+    /// `internal` (CERT and auditors only) or `shared` (also the reporter side and agencies).
+    pub visibility: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Comment> for CommentView {
+    fn from(c: Comment) -> Self {
+        Self {
+            id: c.id,
+            incident_id: c.incident_id,
+            author_id: c.author_id,
+            body: c.body,
+            visibility: c.visibility,
+            created_at: to_utc(c.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskView {
+    pub id: i64,
+    pub incident_id: i64,
+    pub title: String,
+    pub assignee_id: Option<i64>,
+    /// `open`, `done` or `cancelled`.
+    pub status: String,
+    pub due_at: Option<DateTime<Utc>>,
+    pub created_by: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+impl From<Task> for TaskView {
+    fn from(t: Task) -> Self {
+        Self {
+            id: t.id,
+            incident_id: t.incident_id,
+            title: t.title,
+            assignee_id: t.assignee_id,
+            status: t.status,
+            due_at: t.due_at.map(to_utc),
+            created_by: t.created_by,
+            created_at: to_utc(t.created_at),
+            updated_at: to_utc(t.updated_at),
+            completed_at: t.completed_at.map(to_utc),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShareView {
+    pub id: i64,
+    pub incident_id: i64,
+    pub organisation_id: i64,
+    /// The most restrictive TLP the organisation may see through this share.
+    pub max_tlp: String,
+    pub shared_by: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Share> for ShareView {
+    fn from(s: Share) -> Self {
+        Self {
+            id: s.id,
+            incident_id: s.incident_id,
+            organisation_id: s.organisation_id,
+            max_tlp: s.max_tlp,
+            shared_by: s.shared_by,
+            created_at: to_utc(s.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEventView {
+    pub id: i64,
+    pub stream: String,
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<i64>,
+    pub actor_ip: Option<String>,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: Option<i64>,
+    pub incident_id: Option<i64>,
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl From<AuditEvent> for AuditEventView {
+    fn from(e: AuditEvent) -> Self {
+        Self {
+            details: serde_json::from_str(&e.details).unwrap_or(serde_json::Value::Null),
+            id: e.id,
+            stream: e.stream,
+            seq: e.seq,
+            at: to_utc(e.at),
+            actor_id: e.actor_id,
+            actor_ip: e.actor_ip,
+            action: e.action,
+            entity_type: e.entity_type,
+            entity_id: e.entity_id,
+            incident_id: e.incident_id,
+            prev_hash: e.prev_hash,
+            hash: e.hash,
+        }
+    }
+}

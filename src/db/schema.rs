@@ -66,10 +66,102 @@ diesel::table! {
 }
 
 diesel::joinable!(users -> organisations (organisation_id));
+
+diesel::table! {
+    reference_counters (scope) {
+        scope -> Text,
+        last_value -> BigInt,
+    }
+}
+
+diesel::table! {
+    incidents (id) {
+        id -> BigInt,
+        reference -> Text,
+        title -> Text,
+        description -> Text,
+        search_key -> Text,
+        category -> Text,
+        severity -> Nullable<Text>,
+        tlp -> Text,
+        tlp_rank -> Integer,
+        pap -> Text,
+        status -> Text,
+        organisation_id -> BigInt,
+        reporter_id -> Nullable<BigInt>,
+        reporter_contact -> Nullable<Text>,
+        tracking_hash -> Nullable<Text>,
+        assignee_id -> Nullable<BigInt>,
+        detected_at -> Nullable<Timestamp>,
+        reported_at -> Timestamp,
+        acknowledged_at -> Nullable<Timestamp>,
+        contained_at -> Nullable<Timestamp>,
+        eradicated_at -> Nullable<Timestamp>,
+        recovered_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        ack_due_at -> Timestamp,
+        resolution -> Nullable<Text>,
+        root_cause -> Nullable<Text>,
+        duplicate_of -> Nullable<BigInt>,
+        reopen_count -> Integer,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incident_shares (id) {
+        id -> BigInt,
+        incident_id -> BigInt,
+        organisation_id -> BigInt,
+        max_tlp -> Text,
+        max_tlp_rank -> Integer,
+        shared_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> BigInt,
+        incident_id -> BigInt,
+        author_id -> Nullable<BigInt>,
+        body -> Text,
+        visibility -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tasks (id) {
+        id -> BigInt,
+        incident_id -> BigInt,
+        title -> Text,
+        assignee_id -> Nullable<BigInt>,
+        status -> Text,
+        due_at -> Nullable<Timestamp>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(incidents -> organisations (organisation_id));
+diesel::joinable!(incident_shares -> incidents (incident_id));
+diesel::joinable!(comments -> incidents (incident_id));
+diesel::joinable!(tasks -> incidents (incident_id));
+// Every table, once: the macro implements each pair.
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     users,
     login_throttle,
     audit_heads,
-    audit_events
+    audit_events,
+    reference_counters,
+    incidents,
+    incident_shares,
+    comments,
+    tasks,
 );

@@ -1,8 +1,11 @@
 //! Pure rules and newtypes: no I/O here, so everything is unit-testable.
 
 pub mod identity;
+pub mod incident;
 pub mod reference_data;
+pub mod search;
 pub mod time;
+pub mod workflow;
 
 /// Declares a closed set of string codes with `parse`, `as_str` and serde in one place.
 macro_rules! string_enum {

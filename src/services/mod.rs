@@ -4,5 +4,6 @@
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
+pub mod incidents;
 pub mod organisations;
 pub mod users;

@@ -288,3 +288,32 @@ pub async fn json(res: Response, status: StatusCode) -> Value {
     assert_eq!(actual, status, "body: {body}");
     serde_json::from_str(&body).unwrap_or(Value::Null)
 }
+
+impl TestApp {
+    /// Files an incident as `who` and returns it.
+    pub async fn incident(&self, who: &TestUser, body: Value) -> Value {
+        json(
+            self.post("/api/v1/incidents", &who.token, body).await,
+            StatusCode::CREATED,
+        )
+        .await
+    }
+
+    pub async fn transition(&self, who: &TestUser, id: i64, body: Value) -> Response {
+        self.post(
+            &format!("/api/v1/incidents/{id}/transitions"),
+            &who.token,
+            body,
+        )
+        .await
+    }
+}
+
+pub fn ids(list: &Value) -> Vec<i64> {
+    list["items"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect()
+}

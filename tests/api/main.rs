@@ -4,4 +4,6 @@ mod auth;
 mod cli;
 mod edge;
 mod helpers;
+mod incidents;
+mod public;
 mod users;

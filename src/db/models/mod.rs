@@ -1,6 +1,8 @@
 //! Row structs and the queries over them. Only this layer writes SQL.
 
 pub mod audit;
+pub mod collaboration;
+pub mod incident;
 pub mod organisation;
 pub mod throttle;
 pub mod user;

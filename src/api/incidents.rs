@@ -1,0 +1,323 @@
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::{
+    api::{
+        extract::{double_option, optional_id, JsonBody, ListOf, PageQuery},
+        views::{AuditEventView, IncidentView},
+    },
+    auth::Actor,
+    db::models::{incident::IncidentFilter, split_page},
+    domain::{
+        incident::{parse_category, Severity, Tlp},
+        search,
+        workflow::Status,
+    },
+    error::{AppResult, FieldErrors, Problem},
+    services::incidents::{
+        self,
+        workflow::{self, TransitionRequest},
+        IncidentInput, IncidentPatch,
+    },
+    state::AppState,
+};
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateIncident {
+    /// At most 300 characters.
+    pub title: String,
+    /// At most 100 000 characters.
+    pub description: String,
+    /// RSIT type machine name (e.g. `phishing`); `undetermined` when left out.
+    pub category: Option<String>,
+    /// `low`, `medium`, `high` or `critical` (national scale words are mapped).
+    pub severity: Option<String>,
+    /// `TLP:CLEAR`, `TLP:GREEN`, `TLP:AMBER` (default), `TLP:AMBER+STRICT` or `TLP:RED`.
+    pub tlp: Option<String>,
+    /// `PAP:CLEAR`, `PAP:GREEN`, `PAP:AMBER` (default) or `PAP:RED`.
+    pub pap: Option<String>,
+    /// When the reporting entity became aware (RFC 3339).
+    pub detected_at: Option<String>,
+    /// The reporting organisation (CERT staff only; reporters always file for their own).
+    pub organisation_id: Option<i64>,
+}
+
+/// File an incident.
+#[utoipa::path(post, path = "/api/v1/incidents", tag = "incidents", security(("bearer" = [])), request_body = CreateIncident,
+    responses((status = 201, body = IncidentView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    actor: Actor,
+    JsonBody(body): JsonBody<CreateIncident>,
+) -> AppResult<HttpResponse> {
+    let prefix = state.settings.reference_prefix.clone();
+    let viewer = actor.clone();
+    let created = state
+        .db
+        .run(move |conn| {
+            incidents::create(
+                conn,
+                &actor,
+                &prefix,
+                IncidentInput {
+                    title: body.title,
+                    description: body.description,
+                    category: body.category,
+                    severity: body.severity,
+                    tlp: body.tlp,
+                    pap: body.pap,
+                    detected_at: body.detected_at,
+                    organisation_id: body.organisation_id,
+                },
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(IncidentView::for_actor(created, &viewer)))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct IncidentQuery {
+    /// One status or several separated by commas (`new,triage`).
+    pub status: Option<String>,
+    pub severity: Option<String>,
+    pub category: Option<String>,
+    pub organisation_id: Option<String>,
+    /// A user id, or `none` for unassigned incidents.
+    pub assignee_id: Option<String>,
+    pub tlp: Option<String>,
+    /// Text in the reference, title or description; case and Azerbaijani letters are folded.
+    pub q: Option<String>,
+}
+
+fn parse_filter(query: &IncidentQuery, errors: &mut FieldErrors) -> IncidentFilter {
+    let nonempty = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let mut statuses = Vec::new();
+    for part in nonempty(&query.status)
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+    {
+        if let Some(s) = errors.check("status", Status::parse(part)) {
+            statuses.push(s.as_str().to_owned());
+        }
+    }
+    IncidentFilter {
+        statuses,
+        severity: nonempty(&query.severity)
+            .and_then(|s| errors.check("severity", Severity::parse_lenient(&s)))
+            .map(|s| s.as_str().to_owned()),
+        category: nonempty(&query.category)
+            .and_then(|c| errors.check("category", parse_category(&c))),
+        organisation_id: optional_id(errors, "organisation_id", query.organisation_id.as_deref()),
+        assignee_id: match nonempty(&query.assignee_id).as_deref() {
+            None => None,
+            Some("none") => Some(None),
+            Some(raw) => optional_id(errors, "assignee_id", Some(raw)).map(Some),
+        },
+        tlp: nonempty(&query.tlp)
+            .and_then(|t| errors.check("tlp", Tlp::parse_lenient(&t)))
+            .map(|t| t.as_str().to_owned()),
+        search_pattern: nonempty(&query.q).and_then(|q| {
+            let checked = if q.chars().count() > 200 {
+                Err("must be at most 200 characters long".to_owned())
+            } else {
+                Ok(q)
+            };
+            errors
+                .check("q", checked)
+                .map(|q| search::contains_pattern(&q))
+        }),
+    }
+}
+
+/// Incidents you may see, newest first, with filters.
+#[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents", security(("bearer" = [])), params(PageQuery, IncidentQuery),
+    responses((status = 200, body = ListOf<IncidentView>), (status = 422, body = Problem)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    actor: Actor,
+    page: web::Query<PageQuery>,
+    query: web::Query<IncidentQuery>,
+) -> AppResult<web::Json<ListOf<IncidentView>>> {
+    let mut errors = FieldErrors::new();
+    let page = page.page(&mut errors);
+    let filter = parse_filter(&query, &mut errors);
+    errors.into_result()?;
+    let viewer = actor.clone();
+    let rows = state
+        .db
+        .run(move |conn| incidents::list(conn, &actor, &filter, page))
+        .await?;
+    let (rows, next_cursor) = split_page(rows, page, |i| i.id);
+    Ok(web::Json(ListOf {
+        items: rows
+            .into_iter()
+            .map(|i| IncidentView::for_actor(i, &viewer))
+            .collect(),
+        next_cursor,
+    }))
+}
+
+/// One incident (404 if it does not exist or you may not see it).
+#[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents", security(("bearer" = [])),
+    responses((status = 200, body = IncidentView), (status = 404, body = Problem)))]
+pub async fn get(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<IncidentView>> {
+    let id = id.into_inner();
+    let viewer = actor.clone();
+    let found = state
+        .db
+        .run(move |conn| incidents::get(conn, &actor, id))
+        .await?;
+    Ok(web::Json(IncidentView::for_actor(found, &viewer)))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateIncident {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub category: Option<String>,
+    pub severity: Option<String>,
+    pub tlp: Option<String>,
+    pub pap: Option<String>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub detected_at: Option<Option<String>>,
+}
+
+/// Change an incident's details (CERT staff).
+#[utoipa::path(patch, path = "/api/v1/incidents/{id}", tag = "incidents", security(("bearer" = [])), request_body = UpdateIncident,
+    responses((status = 200, body = IncidentView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn update(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+    JsonBody(body): JsonBody<UpdateIncident>,
+) -> AppResult<web::Json<IncidentView>> {
+    let id = id.into_inner();
+    let viewer = actor.clone();
+    let updated = state
+        .db
+        .run(move |conn| {
+            incidents::update(
+                conn,
+                &actor,
+                id,
+                IncidentPatch {
+                    title: body.title,
+                    description: body.description,
+                    category: body.category,
+                    severity: body.severity,
+                    tlp: body.tlp,
+                    pap: body.pap,
+                    detected_at: body.detected_at,
+                },
+            )
+        })
+        .await?;
+    Ok(web::Json(IncidentView::for_actor(updated, &viewer)))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Transition {
+    /// The status to move to.
+    pub to: String,
+    /// Required to reopen (closed or rejected → triage).
+    pub reason: Option<String>,
+    /// Required to close.
+    pub resolution: Option<String>,
+    /// Required to close.
+    pub root_cause: Option<String>,
+    /// Required to merge: the incident this one duplicates.
+    pub duplicate_of: Option<i64>,
+}
+
+/// Move an incident through the workflow: 409 for a move that does not exist, 422 for a missing
+/// guard field, 403 for a role that may not.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/transitions", tag = "incidents", security(("bearer" = [])), request_body = Transition,
+    responses((status = 200, body = IncidentView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn transition(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+    JsonBody(body): JsonBody<Transition>,
+) -> AppResult<web::Json<IncidentView>> {
+    let id = id.into_inner();
+    let viewer = actor.clone();
+    let moved = state
+        .db
+        .run(move |conn| {
+            workflow::transition(
+                conn,
+                &actor,
+                id,
+                TransitionRequest {
+                    to: body.to,
+                    reason: body.reason,
+                    resolution: body.resolution,
+                    root_cause: body.root_cause,
+                    duplicate_of: body.duplicate_of,
+                },
+            )
+        })
+        .await?;
+    Ok(web::Json(IncidentView::for_actor(moved, &viewer)))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Assign {
+    /// A CERT staff member, or `null` to unassign.
+    pub assignee_id: Option<i64>,
+}
+
+/// Assign an incident (coordinators and admins).
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/assign", tag = "incidents", security(("bearer" = [])), request_body = Assign,
+    responses((status = 200, body = IncidentView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn assign(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+    JsonBody(body): JsonBody<Assign>,
+) -> AppResult<web::Json<IncidentView>> {
+    let id = id.into_inner();
+    let viewer = actor.clone();
+    let assigned = state
+        .db
+        .run(move |conn| workflow::assign(conn, &actor, id, body.assignee_id))
+        .await?;
+    Ok(web::Json(IncidentView::for_actor(assigned, &viewer)))
+}
+
+/// The incident's audit events, oldest first (CERT staff and auditors).
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/history", tag = "incidents", security(("bearer" = [])),
+    responses((status = 200, body = Vec<AuditEventView>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn history(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Vec<AuditEventView>>> {
+    let id = id.into_inner();
+    let events = state
+        .db
+        .run(move |conn| incidents::history(conn, &actor, id))
+        .await?;
+    Ok(web::Json(events.into_iter().map(Into::into).collect()))
+}

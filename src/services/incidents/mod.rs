@@ -1,0 +1,419 @@
+//! Incidents: intake, reading, editing. Workflow, collaboration and public reporting live in the
+//! submodules. Every read goes through the policy's SQL scope; every change writes its audit
+//! event into the incident's own stream in the same transaction.
+
+pub mod collaboration;
+pub mod public;
+pub mod workflow;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDateTime};
+use serde_json::{json, Value};
+
+use crate::{
+    auth::Actor,
+    authz::{self, Action},
+    db::{
+        models::{
+            audit::{self as audit_db, AuditEvent},
+            incident::{self, Incident, IncidentChanges, IncidentFilter, NewIncident},
+            organisation, Page,
+        },
+        write_tx, DbConn,
+    },
+    domain::{
+        incident::{format_reference, parse_category, Pap, Severity, Tlp, UNDETERMINED},
+        search, time,
+        workflow::Status,
+        Role,
+    },
+    error::{AppError, AppResult, FieldErrors},
+    services::audit::{self, By, Entry},
+};
+
+pub const MAX_TITLE: usize = 300;
+pub const MAX_DESCRIPTION: usize = 100_000;
+/// The CERT answers an early warning within 24 hours (NIS2 Art. 23).
+pub const ACKNOWLEDGE_WITHIN: Duration = Duration::hours(24);
+
+/// Text limits in characters, not bytes: Azerbaijani and Russian letters take two bytes.
+pub fn check_text(
+    errors: &mut FieldErrors,
+    field: &str,
+    raw: &str,
+    max: usize,
+    required: bool,
+) -> Option<String> {
+    let value = raw.trim();
+    let result = match value.chars().count() {
+        0 if required => Err("must not be empty".to_owned()),
+        n if n > max => Err(format!("must be at most {max} characters long")),
+        _ => Ok(value.to_owned()),
+    };
+    errors.check(field, result)
+}
+
+pub fn parse_time(errors: &mut FieldErrors, field: &str, raw: &str) -> Option<NaiveDateTime> {
+    let parsed = DateTime::parse_from_rfc3339(raw.trim())
+        .map(|t| t.naive_utc())
+        .map_err(|_| "must be an RFC 3339 time, e.g. 2026-11-24T09:30:00Z".to_owned());
+    errors.check(field, parsed)
+}
+
+fn check_detected_at(errors: &mut FieldErrors, raw: Option<&str>) -> Option<Option<NaiveDateTime>> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Some(None),
+        Some(raw) => {
+            let parsed = parse_time(errors, "detected_at", raw)?;
+            if parsed > time::now() + Duration::minutes(5) {
+                errors.add("detected_at", "cannot be in the future");
+                return None;
+            }
+            Some(Some(parsed))
+        }
+    }
+}
+
+pub fn search_key(reference: &str, title: &str, description: &str) -> String {
+    search::fold(&format!("{reference}\n{title}\n{description}"))
+}
+
+#[derive(Debug, Default)]
+pub struct IncidentInput {
+    pub title: String,
+    pub description: String,
+    pub category: Option<String>,
+    pub severity: Option<String>,
+    pub tlp: Option<String>,
+    pub pap: Option<String>,
+    pub detected_at: Option<String>,
+    pub organisation_id: Option<i64>,
+}
+
+/// Who the incident comes from, when not a signed-in user of the reporting side.
+pub struct Intake<'a> {
+    pub by: By,
+    pub created_by: Option<i64>,
+    pub reporter_id: Option<i64>,
+    pub reporter_contact: Option<&'a str>,
+    pub tracking_hash: Option<&'a str>,
+    pub source: &'a str,
+}
+
+pub struct Checked {
+    title: String,
+    description: String,
+    category: String,
+    severity: Option<Severity>,
+    tlp: Tlp,
+    pap: Pap,
+    detected_at: Option<NaiveDateTime>,
+}
+
+pub fn check_input(input: &IncidentInput) -> AppResult<Checked> {
+    let mut errors = FieldErrors::new();
+    let title = check_text(&mut errors, "title", &input.title, MAX_TITLE, true);
+    let description = check_text(
+        &mut errors,
+        "description",
+        &input.description,
+        MAX_DESCRIPTION,
+        true,
+    );
+    let category = match input
+        .category
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        None => Some(UNDETERMINED.to_owned()),
+        Some(raw) => errors.check("category", parse_category(raw)),
+    };
+    let severity = match input
+        .severity
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        None => Some(None),
+        Some(raw) => errors
+            .check("severity", Severity::parse_lenient(raw))
+            .map(Some),
+    };
+    let tlp = match input.tlp.as_deref() {
+        None | Some("") => Some(Tlp::Amber),
+        Some(raw) => errors.check("tlp", Tlp::parse_lenient(raw)),
+    };
+    let pap = match input.pap.as_deref() {
+        None | Some("") => Some(Pap::Amber),
+        Some(raw) => errors.check("pap", Pap::parse_lenient(raw)),
+    };
+    let detected_at = check_detected_at(&mut errors, input.detected_at.as_deref());
+    errors.into_result()?;
+    Ok(Checked {
+        title: title.unwrap(),
+        description: description.unwrap(),
+        category: category.unwrap(),
+        severity: severity.unwrap(),
+        tlp: tlp.unwrap(),
+        pap: pap.unwrap(),
+        detected_at: detected_at.unwrap(),
+    })
+}
+
+/// Inserts a new incident with its reference, and its `incident.created` event. Call inside a
+/// write transaction.
+pub fn insert_new(
+    conn: &mut DbConn,
+    prefix: &str,
+    organisation_id: i64,
+    checked: &Checked,
+    intake: &Intake,
+) -> AppResult<Incident> {
+    let now = time::now();
+    let year = now.year();
+    let number = incident::next_counter(conn, &format!("{prefix}-{year}"))?;
+    let reference = format_reference(prefix, year, number);
+    let created = incident::insert(
+        conn,
+        &NewIncident {
+            reference: &reference,
+            title: &checked.title,
+            description: &checked.description,
+            search_key: &search_key(&reference, &checked.title, &checked.description),
+            category: &checked.category,
+            severity: checked.severity.map(Severity::as_str),
+            tlp: checked.tlp.as_str(),
+            tlp_rank: checked.tlp.rank(),
+            pap: checked.pap.as_str(),
+            status: Status::New.as_str(),
+            organisation_id,
+            reporter_id: intake.reporter_id,
+            reporter_contact: intake.reporter_contact,
+            tracking_hash: intake.tracking_hash,
+            detected_at: checked.detected_at,
+            reported_at: now,
+            ack_due_at: now + ACKNOWLEDGE_WITHIN,
+            reopen_count: 0,
+            created_by: intake.created_by,
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    audit::append(
+        conn,
+        Entry {
+            by: intake.by.clone(),
+            action: "incident.created",
+            entity_type: "incident",
+            entity_id: Some(created.id),
+            incident_id: Some(created.id),
+            details: json!({
+                "reference": created.reference, "title": created.title, "description": created.description,
+                "category": created.category, "severity": created.severity, "tlp": created.tlp, "pap": created.pap,
+                "organisation_id": created.organisation_id, "detected_at": created.detected_at.map(time::rfc3339),
+                "source": intake.source, "reporter_contact": created.reporter_contact,
+            }),
+        },
+    )?;
+    Ok(created)
+}
+
+pub fn create(
+    conn: &mut DbConn,
+    actor: &Actor,
+    prefix: &str,
+    input: IncidentInput,
+) -> AppResult<Incident> {
+    authz::require(actor, Action::CreateIncident)?;
+    let checked = check_input(&input)?;
+    let organisation_id = match (actor.role, input.organisation_id) {
+        (Role::Reporter, Some(id)) if id != actor.organisation_id => {
+            return Err(AppError::field(
+                "organisation_id",
+                "reporters file incidents for their own organisation",
+            ))
+        }
+        (Role::Reporter, _) | (_, None) => actor.organisation_id,
+        (_, Some(id)) => id,
+    };
+    write_tx(conn, |conn| {
+        let org = organisation::find(conn, organisation_id).map_err(|_| {
+            AppError::field("organisation_id", "does not name an existing organisation")
+        })?;
+        if !org.active {
+            return Err(AppError::field(
+                "organisation_id",
+                "names a deactivated organisation",
+            ));
+        }
+        let intake = Intake {
+            by: By::from(actor),
+            created_by: Some(actor.user_id),
+            reporter_id: (actor.role == Role::Reporter).then_some(actor.user_id),
+            reporter_contact: None,
+            tracking_hash: None,
+            source: if actor.role == Role::Reporter {
+                "reporter"
+            } else {
+                "cert"
+            },
+        };
+        insert_new(conn, prefix, org.id, &checked, &intake)
+    })
+}
+
+pub fn get(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<Incident> {
+    authz::require(actor, Action::ReadIncidents)?;
+    Ok(incident::find_visible(
+        conn,
+        id,
+        authz::incident_scope(actor),
+    )?)
+}
+
+pub fn list(
+    conn: &mut DbConn,
+    actor: &Actor,
+    filter: &IncidentFilter,
+    page: Page,
+) -> AppResult<Vec<Incident>> {
+    authz::require(actor, Action::ReadIncidents)?;
+    Ok(incident::list(
+        conn,
+        authz::incident_scope(actor),
+        filter,
+        page,
+    )?)
+}
+
+#[derive(Debug, Default)]
+pub struct IncidentPatch {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub category: Option<String>,
+    pub severity: Option<String>,
+    pub tlp: Option<String>,
+    pub pap: Option<String>,
+    pub detected_at: Option<Option<String>>,
+}
+
+pub fn update(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    patch: IncidentPatch,
+) -> AppResult<Incident> {
+    authz::require(actor, Action::EditIncident)?;
+    let mut errors = FieldErrors::new();
+    let title = patch
+        .title
+        .as_deref()
+        .and_then(|t| check_text(&mut errors, "title", t, MAX_TITLE, true));
+    let description = patch
+        .description
+        .as_deref()
+        .and_then(|d| check_text(&mut errors, "description", d, MAX_DESCRIPTION, true));
+    let category = patch
+        .category
+        .as_deref()
+        .and_then(|c| errors.check("category", parse_category(c)));
+    let severity = patch
+        .severity
+        .as_deref()
+        .and_then(|s| errors.check("severity", Severity::parse_lenient(s)));
+    let tlp = patch
+        .tlp
+        .as_deref()
+        .and_then(|t| errors.check("tlp", Tlp::parse_lenient(t)));
+    let pap = patch
+        .pap
+        .as_deref()
+        .and_then(|p| errors.check("pap", Pap::parse_lenient(p)));
+    let detected_at = patch
+        .detected_at
+        .as_ref()
+        .and_then(|d| check_detected_at(&mut errors, d.as_deref()));
+    errors.into_result()?;
+
+    write_tx(conn, |conn| {
+        let before = incident::find_visible(conn, id, authz::incident_scope(actor))?;
+        if before.status != Status::New.as_str() && category.as_deref() == Some(UNDETERMINED) {
+            return Err(AppError::field(
+                "category",
+                "cannot go back to undetermined once the incident left new",
+            ));
+        }
+        let text_changed = title.is_some() || description.is_some();
+        let new_title = title.clone().unwrap_or_else(|| before.title.clone());
+        let new_description = description
+            .clone()
+            .unwrap_or_else(|| before.description.clone());
+        let after = incident::update(
+            conn,
+            id,
+            &IncidentChanges {
+                title,
+                description,
+                search_key: text_changed
+                    .then(|| search_key(&before.reference, &new_title, &new_description)),
+                category,
+                severity: severity.map(|s| Some(s.as_str().to_owned())),
+                tlp: tlp.map(|t| t.as_str().to_owned()),
+                tlp_rank: tlp.map(Tlp::rank),
+                pap: pap.map(|p| p.as_str().to_owned()),
+                detected_at,
+                updated_at: Some(time::now()),
+                ..Default::default()
+            },
+        )?;
+        let details = audit::changes(&[
+            ("title", json!(before.title), json!(after.title)),
+            (
+                "description",
+                json!(before.description),
+                json!(after.description),
+            ),
+            ("category", json!(before.category), json!(after.category)),
+            ("severity", json!(before.severity), json!(after.severity)),
+            ("tlp", json!(before.tlp), json!(after.tlp)),
+            ("pap", json!(before.pap), json!(after.pap)),
+            (
+                "detected_at",
+                json!(before.detected_at.map(time::rfc3339)),
+                json!(after.detected_at.map(time::rfc3339)),
+            ),
+        ]);
+        if details.as_object().is_some_and(|m| !m.is_empty()) {
+            append_event(conn, actor, id, "incident.updated", details)?;
+        }
+        Ok(after)
+    })
+}
+
+/// An event in the incident's stream by a signed-in actor.
+pub fn append_event(
+    conn: &mut DbConn,
+    actor: &Actor,
+    incident_id: i64,
+    action: &str,
+    details: Value,
+) -> AppResult<AuditEvent> {
+    audit::append(
+        conn,
+        Entry {
+            by: By::from(actor),
+            action,
+            entity_type: "incident",
+            entity_id: Some(incident_id),
+            incident_id: Some(incident_id),
+            details,
+        },
+    )
+}
+
+/// The incident's audit events, oldest first: for the CERT and auditors only.
+pub fn history(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<Vec<AuditEvent>> {
+    authz::require(actor, Action::ReadInternal)?;
+    let visible = incident::find_visible(conn, id, authz::incident_scope(actor))?;
+    Ok(audit_db::for_incident(conn, visible.id)?)
+}
