@@ -33,6 +33,12 @@ pub enum Action {
     ManageTasks,
     /// Share an incident with another organisation.
     ShareIncident,
+    /// Register, change and approve assets of any organisation.
+    ManageAssets,
+    /// Propose assets of one's own organisation (approved later by the CERT).
+    ProposeAssets,
+    /// See the registry (outsiders: their own organisation's assets).
+    ReadAssets,
 }
 
 pub fn allows(role: Role, action: Action) -> bool {
@@ -49,6 +55,9 @@ pub fn allows(role: Role, action: Action) -> bool {
         AssignIncident | ShareIncident => matches!(role, Admin | Coordinator),
         ReadInternal => role.is_cert_staff() || role == Auditor,
         CommentShared => role != Auditor,
+        ManageAssets => role.is_cert_staff(),
+        ProposeAssets => role == Reporter,
+        ReadAssets => matches!(role, Admin | Coordinator | Responder | Auditor | Reporter),
     }
 }
 
@@ -127,6 +136,12 @@ mod tests {
             ),
             (ManageTasks, &[Admin, Coordinator, Responder]),
             (ShareIncident, &[Admin, Coordinator]),
+            (ManageAssets, &[Admin, Coordinator, Responder]),
+            (ProposeAssets, &[Reporter]),
+            (
+                ReadAssets,
+                &[Admin, Coordinator, Responder, Auditor, Reporter],
+            ),
         ];
         for (action, allowed) in expected {
             for role in Role::ALL {

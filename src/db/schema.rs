@@ -148,10 +148,62 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    assets (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        name -> Text,
+        kind -> Text,
+        hostname -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        ip_start -> Nullable<Text>,
+        ip_end -> Nullable<Text>,
+        domain -> Nullable<Text>,
+        sector -> Nullable<Text>,
+        criticality -> Integer,
+        approved -> Bool,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incident_assets (id) {
+        id -> BigInt,
+        incident_id -> BigInt,
+        asset_id -> BigInt,
+        impact -> Nullable<Text>,
+        linked_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    observables (id) {
+        id -> BigInt,
+        incident_id -> BigInt,
+        kind -> Text,
+        value -> Text,
+        tlp -> Text,
+        tlp_rank -> Integer,
+        note -> Nullable<Text>,
+        ip_key -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        first_seen -> Timestamp,
+        last_seen -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(incidents -> organisations (organisation_id));
 diesel::joinable!(incident_shares -> incidents (incident_id));
 diesel::joinable!(comments -> incidents (incident_id));
 diesel::joinable!(tasks -> incidents (incident_id));
+diesel::joinable!(incident_assets -> incidents (incident_id));
+diesel::joinable!(incident_assets -> assets (asset_id));
+diesel::joinable!(observables -> incidents (incident_id));
+diesel::joinable!(assets -> organisations (organisation_id));
 // Every table, once: the macro implements each pair.
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -164,4 +216,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     incident_shares,
     comments,
     tasks,
+    assets,
+    incident_assets,
+    observables,
 );

@@ -1,7 +1,9 @@
 //! Pure rules and newtypes: no I/O here, so everything is unit-testable.
 
+pub mod asset;
 pub mod identity;
 pub mod incident;
+pub mod observable;
 pub mod reference_data;
 pub mod search;
 pub mod time;

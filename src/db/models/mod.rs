@@ -1,8 +1,10 @@
 //! Row structs and the queries over them. Only this layer writes SQL.
 
+pub mod asset;
 pub mod audit;
 pub mod collaboration;
 pub mod incident;
+pub mod observable;
 pub mod organisation;
 pub mod throttle;
 pub mod user;

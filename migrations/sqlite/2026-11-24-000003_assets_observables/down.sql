@@ -1,0 +1,3 @@
+DROP TABLE observables;
+DROP TABLE incident_assets;
+DROP TABLE assets;

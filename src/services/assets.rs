@@ -1,0 +1,363 @@
+//! The CII registry: assets per organisation, their links to incidents, and their history.
+
+use serde_json::json;
+
+use crate::{
+    auth::Actor,
+    authz::{self, Action, IncidentScope},
+    db::{
+        models::{
+            asset::{self, Asset, AssetChanges, AssetFilter, Link, NewAsset, NewLink},
+            incident, organisation, Page,
+        },
+        write_tx, DbConn,
+    },
+    domain::{
+        asset::{parse_criticality, AssetKind},
+        observable::{self, ip_range, ObservableKind},
+        reference_data, time,
+    },
+    error::{AppError, AppResult, FieldErrors},
+    services::{
+        audit::{self, By, Entry},
+        incidents::{append_event, check_text},
+    },
+};
+
+#[derive(Debug, Default)]
+pub struct AssetInput {
+    pub organisation_id: Option<i64>,
+    pub name: String,
+    pub kind: String,
+    pub hostname: Option<String>,
+    pub ip: Option<String>,
+    pub domain: Option<String>,
+    pub sector: Option<String>,
+    pub criticality: i32,
+}
+
+struct Identifiers {
+    hostname: Option<String>,
+    ip: Option<String>,
+    range: Option<(String, String)>,
+    domain: Option<String>,
+}
+
+fn nonempty(v: Option<&str>) -> Option<&str> {
+    v.map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn check_identifiers(
+    errors: &mut FieldErrors,
+    hostname: Option<&str>,
+    ip: Option<&str>,
+    domain: Option<&str>,
+) -> Identifiers {
+    let hostname =
+        nonempty(hostname).and_then(|h| errors.check("hostname", observable::domain_name(h, 1)));
+    let ip = nonempty(ip).and_then(|raw| {
+        let kind = if raw.contains('/') {
+            ObservableKind::Cidr
+        } else {
+            ObservableKind::Ip
+        };
+        errors.check(
+            "ip",
+            observable::normalise(kind, raw)
+                .map_err(|_| "is not an IP address or CIDR block".to_owned()),
+        )
+    });
+    let domain =
+        nonempty(domain).and_then(|d| errors.check("domain", observable::domain_name(d, 2)));
+    let range = ip.as_deref().and_then(ip_range);
+    Identifiers {
+        hostname,
+        ip,
+        range,
+        domain,
+    }
+}
+
+/// Who may see which assets: CERT staff and auditors all, reporters their own organisation's.
+fn only_organisation(actor: &Actor) -> AppResult<Option<i64>> {
+    authz::require(actor, Action::ReadAssets)?;
+    Ok((!authz::allows(actor.role, Action::ManageAssets)
+        && actor.role != crate::domain::Role::Auditor)
+        .then_some(actor.organisation_id))
+}
+
+pub fn create(conn: &mut DbConn, actor: &Actor, input: AssetInput) -> AppResult<Asset> {
+    let staff = authz::allows(actor.role, Action::ManageAssets);
+    if !staff {
+        authz::require(actor, Action::ProposeAssets)?;
+    }
+    let mut errors = FieldErrors::new();
+    let name = check_text(&mut errors, "name", &input.name, 200, true);
+    let kind = errors.check("kind", AssetKind::parse(&input.kind));
+    let criticality = errors.check("criticality", parse_criticality(input.criticality));
+    let ids = check_identifiers(
+        &mut errors,
+        input.hostname.as_deref(),
+        input.ip.as_deref(),
+        input.domain.as_deref(),
+    );
+    let sector = nonempty(input.sector.as_deref())
+        .and_then(|s| errors.check("sector", reference_data::parse_sector(s)));
+    let organisation_id = match input.organisation_id {
+        Some(id) if !staff && id != actor.organisation_id => {
+            errors.add(
+                "organisation_id",
+                "you may only propose assets of your own organisation",
+            );
+            None
+        }
+        Some(id) => Some(id),
+        None if staff => {
+            errors.add("organisation_id", "is required");
+            None
+        }
+        None => Some(actor.organisation_id),
+    };
+    errors.into_result()?;
+    write_tx(conn, |conn| {
+        let org = organisation::find(conn, organisation_id.unwrap()).map_err(|_| {
+            AppError::field("organisation_id", "does not name an existing organisation")
+        })?;
+        let now = time::now();
+        let created = asset::insert(
+            conn,
+            &NewAsset {
+                organisation_id: org.id,
+                name: name.as_deref().unwrap(),
+                kind: kind.unwrap().as_str(),
+                hostname: ids.hostname.as_deref(),
+                ip: ids.ip.as_deref(),
+                ip_start: ids.range.as_ref().map(|r| r.0.as_str()),
+                ip_end: ids.range.as_ref().map(|r| r.1.as_str()),
+                domain: ids.domain.as_deref(),
+                sector: sector.as_deref().or(org.sector.as_deref()),
+                criticality: criticality.unwrap(),
+                approved: staff,
+                created_by: Some(actor.user_id),
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        audit::append(
+            conn,
+            Entry {
+                by: By::from(actor),
+                action: if staff {
+                    "asset.created"
+                } else {
+                    "asset.proposed"
+                },
+                entity_type: "asset",
+                entity_id: Some(created.id),
+                incident_id: None,
+                details: json!({
+                    "organisation_id": created.organisation_id, "name": created.name, "kind": created.kind,
+                    "hostname": created.hostname, "ip": created.ip, "domain": created.domain,
+                    "sector": created.sector, "criticality": created.criticality,
+                }),
+            },
+        )?;
+        Ok(created)
+    })
+}
+
+#[derive(Debug, Default)]
+pub struct AssetPatch {
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub hostname: Option<Option<String>>,
+    pub ip: Option<Option<String>>,
+    pub domain: Option<Option<String>>,
+    pub sector: Option<Option<String>>,
+    pub criticality: Option<i32>,
+    pub approved: Option<bool>,
+}
+
+pub fn update(conn: &mut DbConn, actor: &Actor, id: i64, patch: AssetPatch) -> AppResult<Asset> {
+    authz::require(actor, Action::ManageAssets)?;
+    let mut errors = FieldErrors::new();
+    let name = patch
+        .name
+        .as_deref()
+        .and_then(|n| check_text(&mut errors, "name", n, 200, true));
+    let kind = patch
+        .kind
+        .as_deref()
+        .and_then(|k| errors.check("kind", AssetKind::parse(k)));
+    let criticality = patch
+        .criticality
+        .and_then(|c| errors.check("criticality", parse_criticality(c)));
+    let ids = check_identifiers(
+        &mut errors,
+        patch.hostname.as_ref().and_then(|h| h.as_deref()),
+        patch.ip.as_ref().and_then(|h| h.as_deref()),
+        patch.domain.as_ref().and_then(|h| h.as_deref()),
+    );
+    let sector = patch.sector.as_ref().map(|s| {
+        nonempty(s.as_deref()).and_then(|s| errors.check("sector", reference_data::parse_sector(s)))
+    });
+    errors.into_result()?;
+    write_tx(conn, |conn| {
+        let before = asset::find(conn, id)?;
+        let after = asset::update(
+            conn,
+            id,
+            &AssetChanges {
+                name,
+                kind: kind.map(|k| k.as_str().to_owned()),
+                hostname: patch.hostname.as_ref().map(|_| ids.hostname.clone()),
+                ip: patch.ip.as_ref().map(|_| ids.ip.clone()),
+                ip_start: patch
+                    .ip
+                    .as_ref()
+                    .map(|_| ids.range.as_ref().map(|r| r.0.clone())),
+                ip_end: patch
+                    .ip
+                    .as_ref()
+                    .map(|_| ids.range.as_ref().map(|r| r.1.clone())),
+                domain: patch.domain.as_ref().map(|_| ids.domain.clone()),
+                sector: sector.clone(),
+                criticality,
+                approved: patch.approved,
+                updated_at: Some(time::now()),
+            },
+        )?;
+        let details = audit::changes(&[
+            ("name", json!(before.name), json!(after.name)),
+            ("kind", json!(before.kind), json!(after.kind)),
+            ("hostname", json!(before.hostname), json!(after.hostname)),
+            ("ip", json!(before.ip), json!(after.ip)),
+            ("domain", json!(before.domain), json!(after.domain)),
+            ("sector", json!(before.sector), json!(after.sector)),
+            (
+                "criticality",
+                json!(before.criticality),
+                json!(after.criticality),
+            ),
+            ("approved", json!(before.approved), json!(after.approved)),
+        ]);
+        audit::append(
+            conn,
+            Entry {
+                by: By::from(actor),
+                action: "asset.updated",
+                entity_type: "asset",
+                entity_id: Some(id),
+                incident_id: None,
+                details,
+            },
+        )?;
+        Ok(after)
+    })
+}
+
+pub fn list(
+    conn: &mut DbConn,
+    actor: &Actor,
+    mut filter: AssetFilter,
+    page: Page,
+) -> AppResult<Vec<Asset>> {
+    filter.only_organisation = only_organisation(actor)?;
+    Ok(asset::list(conn, &filter, page)?)
+}
+
+/// One incident an asset was involved in, as far as the caller may see.
+pub struct AssetIncident {
+    pub link: Link,
+    pub reference: String,
+    pub title: String,
+    pub status: String,
+}
+
+pub fn get(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<(Asset, Vec<AssetIncident>)> {
+    let only = only_organisation(actor)?;
+    let found = asset::find(conn, id)?;
+    if only.is_some_and(|org| org != found.organisation_id) {
+        return Err(AppError::NotFound);
+    }
+    let scope = authz::incident_scope(actor);
+    let mut history = Vec::new();
+    for (link, incident_id) in asset::links_of_asset(conn, id)? {
+        if let Ok(i) = incident::find_visible(conn, incident_id, scope) {
+            history.push(AssetIncident {
+                link,
+                reference: i.reference,
+                title: i.title,
+                status: i.status,
+            });
+        }
+    }
+    Ok((found, history))
+}
+
+/// Records that an incident affects an asset. Used by people and by IP correlation (`by_rule`).
+pub fn link_in_tx(
+    conn: &mut DbConn,
+    actor: &Actor,
+    incident_id: i64,
+    target: &Asset,
+    impact: Option<&str>,
+    by_rule: bool,
+) -> AppResult<Link> {
+    let link = asset::insert_link(
+        conn,
+        &NewLink {
+            incident_id,
+            asset_id: target.id,
+            impact,
+            linked_by: Some(actor.user_id),
+            created_at: time::now(),
+        },
+    )?;
+    append_event(
+        conn,
+        actor,
+        incident_id,
+        "asset.linked",
+        json!({ "asset_id": target.id, "asset": target.name, "impact": impact, "automatic": by_rule }),
+    )?;
+    Ok(link)
+}
+
+pub fn link(
+    conn: &mut DbConn,
+    actor: &Actor,
+    incident_id: i64,
+    asset_id: i64,
+    impact: Option<String>,
+) -> AppResult<Link> {
+    authz::require(actor, Action::EditIncident)?;
+    let mut errors = FieldErrors::new();
+    let impact = impact
+        .as_deref()
+        .and_then(|i| check_text(&mut errors, "impact", i, 2_000, false))
+        .filter(|i| !i.is_empty());
+    errors.into_result()?;
+    write_tx(conn, |conn| {
+        let incident = incident::find_visible(conn, incident_id, authz::incident_scope(actor))?;
+        let target = asset::find(conn, asset_id)
+            .map_err(|_| AppError::field("asset_id", "does not name an existing asset"))?;
+        if asset::find_link(conn, incident.id, target.id)?.is_some() {
+            return Err(AppError::Conflict(
+                "the asset is already linked to this incident".into(),
+            ));
+        }
+        link_in_tx(conn, actor, incident.id, &target, impact.as_deref(), false)
+    })
+}
+
+pub fn links(conn: &mut DbConn, actor: &Actor, incident_id: i64) -> AppResult<Vec<(Link, Asset)>> {
+    let only = only_organisation(actor)?;
+    let scope = authz::incident_scope(actor);
+    let incident = incident::find_visible(conn, incident_id, scope)?;
+    debug_assert!(
+        !matches!(scope, IncidentScope::SharedWith(_)),
+        "liaisons cannot read assets"
+    );
+    Ok(asset::links_of_incident(conn, incident.id, only)?)
+}
