@@ -2,6 +2,10 @@
 //! change together with its audit event in one transaction.
 
 pub mod audit;
+pub mod audit_bundle;
+pub mod audit_chain;
+pub mod audit_export;
+pub mod audit_verify;
 pub mod auth;
 pub mod bootstrap;
 pub mod incidents;
