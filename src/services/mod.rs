@@ -5,6 +5,7 @@ pub mod audit;
 pub mod audit_bundle;
 pub mod audit_chain;
 pub mod audit_export;
+pub mod audit_search;
 pub mod audit_verify;
 pub mod auth;
 pub mod bootstrap;

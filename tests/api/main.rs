@@ -1,5 +1,6 @@
 //! One integration-test binary: every module drives the real HTTP app over a fresh database.
 
+mod audit;
 mod auth;
 mod cli;
 mod edge;
