@@ -150,3 +150,115 @@ pub fn verify_bundle(bundle: &Value, pinned_key: Option<&str>) -> Result<BundleS
         key_pinned: pinned_key.is_some(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use serde_json::json;
+
+    use super::*;
+    use crate::{
+        db::models::audit::AuditEvent,
+        services::{
+            audit::{hashed_fields, recompute_hash, GENESIS},
+            audit_export::{event_json, sign_bundle, AuditSigner},
+        },
+    };
+
+    /// RFC 8032's first test key, so outside verifiers can cross-check the example.
+    const SEED: &str = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+
+    fn event(seq: i64, prev: &str, micros: (u32, u32), who: (Option<i64>, Option<&str>), what: (&str, &str, i64), details: Value) -> AuditEvent {
+        let mut e = AuditEvent {
+            id: seq,
+            stream: "system".into(),
+            seq,
+            at: NaiveDate::from_ymd_opt(2026, 11, 24)
+                .unwrap()
+                .and_hms_micro_opt(8, 0, micros.0, micros.1)
+                .unwrap(),
+            actor_id: who.0,
+            actor_ip: who.1.map(Into::into),
+            action: what.0.into(),
+            entity_type: what.1.into(),
+            entity_id: Some(what.2),
+            incident_id: None,
+            details: canonical_json(&details),
+            prev_hash: prev.into(),
+            hash: String::new(),
+        };
+        e.hash = recompute_hash(&e).unwrap();
+        e
+    }
+
+    /// The two-event bundle that docs/AUDIT.md walks through.
+    fn worked_example() -> (Vec<AuditEvent>, Value) {
+        let first = event(1, GENESIS, (0, 0), (None, None), ("organisation.created", "organisation", 1),
+            json!({"name": "CERT", "kind": "cert", "sector": null, "contact_email": null}));
+        let second = event(2, &first.hash, (1, 250_000), (Some(1), Some("192.0.2.10")), ("user.created", "user", 1),
+            json!({"email": "admin@cert.example", "display_name": "Administrator", "role": "admin", "organisation_id": 1, "locale": "az"}));
+        let seed: [u8; 32] = hex::decode(SEED).unwrap().try_into().unwrap();
+        let bundle = sign_bundle(
+            json!({
+                "format": FORMAT,
+                "generated_at": "2026-11-24T09:00:00.000000Z",
+                "stream": "system",
+                "case": { "stream": "system" },
+                "events": [event_json(&first), event_json(&second)],
+                "head": { "seq": 2, "hash": second.hash },
+            }),
+            &AuditSigner::from_seed(&seed),
+        );
+        (vec![first, second], bundle)
+    }
+
+    #[test]
+    fn the_worked_example_verifies_and_matches_the_docs() {
+        let (events, bundle) = worked_example();
+        let summary = verify_bundle(&bundle, Some("11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")).unwrap();
+        assert_eq!(summary.events, 2);
+
+        let mut unsigned = bundle.clone();
+        unsigned.as_object_mut().unwrap().remove("signature");
+        let docs = include_str!("../../docs/AUDIT.md");
+        let mut facts = vec![
+            bundle["signature"]["public_key"].as_str().unwrap().to_owned(),
+            bundle["signature"]["value"].as_str().unwrap().to_owned(),
+        ];
+        for e in &events {
+            let details: Value = serde_json::from_str(&e.details).unwrap();
+            facts.push(canonical_json(&hashed_fields(e, &details)));
+            facts.push(e.hash.clone());
+        }
+        if std::env::var_os("QALXAN_PRINT_EXAMPLE").is_some() {
+            println!("{}", serde_json::to_string_pretty(&bundle).unwrap());
+            println!("{}", canonical_json(&unsigned));
+            facts.iter().for_each(|f| println!("{f}"));
+        }
+        for fact in facts {
+            assert!(docs.contains(&fact), "docs/AUDIT.md lacks {fact}");
+        }
+    }
+
+    #[test]
+    fn every_kind_of_tampering_with_a_bundle_fails() {
+        let (_, bundle) = worked_example();
+        let breaks: Vec<(fn(&mut Value), &str)> = vec![
+            (|b| b["events"][0]["actor_ip"] = json!("10.0.0.1"), "content"),
+            (|b| { b["events"].as_array_mut().unwrap().remove(0); }, "missing"),
+            (|b| b["events"].as_array_mut().unwrap().swap(0, 1), "jumps from 0 to 2"),
+            (|b| b["events"][1]["seq"] = json!(1), "out of order"),
+            (|b| b["head"]["seq"] = json!(3), "deleted"),
+            (|b| b["case"] = json!({"stream": "other"}), "signature does not match"),
+            (|b| b["format"] = json!("other/1"), "unknown format"),
+            (|b| b["signature"]["public_key"] = json!("AAAA"), "32 bytes"),
+        ];
+        for (tamper, reason) in breaks {
+            let mut copy = bundle.clone();
+            tamper(&mut copy);
+            let err = verify_bundle(&copy, None).unwrap_err();
+            assert!(err.contains(reason), "{reason}: {err}");
+        }
+        assert!(verify_bundle(&bundle, Some("AAAA")).is_err());
+    }
+}
