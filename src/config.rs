@@ -294,14 +294,18 @@ impl Settings {
             bail!("QALXAN_LOGIN_IP_LIMIT and QALXAN_PUBLIC_REPORT_LIMIT must be at least 1");
         }
 
-        let audit_signing_key =
-            match pick(env, "AUDIT_SIGNING_KEY", file.audit_signing_key, Secret::new) {
-                Some(key) => {
-                    decode_seed(key.expose()).context("QALXAN_AUDIT_SIGNING_KEY")?;
-                    key
-                }
-                None => load_or_create_signing_key(&data_dir.join("audit-signing-key"))?,
-            };
+        let audit_signing_key = match pick(
+            env,
+            "AUDIT_SIGNING_KEY",
+            file.audit_signing_key,
+            Secret::new,
+        ) {
+            Some(key) => {
+                decode_seed(key.expose()).context("QALXAN_AUDIT_SIGNING_KEY")?;
+                key
+            }
+            None => load_or_create_signing_key(&data_dir.join("audit-signing-key"))?,
+        };
 
         Ok(Self {
             database,
@@ -472,7 +476,10 @@ mod tests {
         }
         assert_eq!(format!("{:?}", s1.jwt_secret), "Secret(***)");
         assert_eq!(s1.audit_signing_key, s2.audit_signing_key);
-        assert_eq!(decode_seed(s1.audit_signing_key.expose()).unwrap().len(), 32);
+        assert_eq!(
+            decode_seed(s1.audit_signing_key.expose()).unwrap().len(),
+            32
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -500,8 +507,16 @@ mod tests {
             ),
             ("QALXAN_TOKEN_TTL_MINUTES", "0", "QALXAN_TOKEN_TTL_MINUTES"),
             ("QALXAN_BOOTSTRAP_ADMIN_EMAIL", "a@b.az", "set together"),
-            ("QALXAN_AUDIT_SIGNING_KEY", "c2hvcnQ=", "QALXAN_AUDIT_SIGNING_KEY"),
-            ("QALXAN_AUDIT_SIGNING_KEY", "not base64!", "QALXAN_AUDIT_SIGNING_KEY"),
+            (
+                "QALXAN_AUDIT_SIGNING_KEY",
+                "c2hvcnQ=",
+                "QALXAN_AUDIT_SIGNING_KEY",
+            ),
+            (
+                "QALXAN_AUDIT_SIGNING_KEY",
+                "not base64!",
+                "QALXAN_AUDIT_SIGNING_KEY",
+            ),
         ] {
             let err = Settings::load(None, &env(&[(key, value)], dir.path())).unwrap_err();
             assert!(format!("{err:#}").contains(expected), "{key}: {err:#}");

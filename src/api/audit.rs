@@ -8,11 +8,14 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
-    api::extract::{optional_id, ListOf, PageQuery},
+    api::{
+        audit_csv,
+        extract::{optional_id, ListOf, PageQuery},
+    },
     auth::Actor,
     db::models::{
         audit::{AuditEvent, AuditFilter},
-        cursor, split_page, Page,
+        split_page,
     },
     domain::time,
     error::{AppError, AppResult, FieldErrors, Problem},
@@ -23,9 +26,6 @@ use crate::{
     },
     state::AppState,
 };
-
-/// Most rows one CSV download holds; `X-Next-Cursor` continues from there.
-pub const CSV_MAX_ROWS: i64 = 50_000;
 
 /// One audit event: the hashed fields exactly as hashed, plus `id`, `prev_hash` and `hash`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -86,7 +86,11 @@ pub struct AuditQuery {
     pub format: Option<String>,
 }
 
-fn parse_time(errors: &mut FieldErrors, field: &str, raw: Option<&str>) -> Option<chrono::NaiveDateTime> {
+fn parse_time(
+    errors: &mut FieldErrors,
+    field: &str,
+    raw: Option<&str>,
+) -> Option<chrono::NaiveDateTime> {
     let raw = raw.map(str::trim).filter(|s| !s.is_empty())?;
     errors.check(
         field,
@@ -133,7 +137,7 @@ pub async fn search(
     };
     let csv = wants_csv(&req, query.format.as_deref(), &mut errors);
     let page = if csv {
-        csv_page(&page, &mut errors)
+        audit_csv::csv_page(&page, &mut errors)
     } else {
         page.page(&mut errors)
     };
@@ -158,7 +162,7 @@ pub async fn search(
         if let Some(next) = next_cursor {
             res.insert_header(("X-Next-Cursor", next));
         }
-        return Ok(res.body(to_csv(&rows)));
+        return Ok(res.body(audit_csv::to_csv(&rows)));
     }
     Ok(HttpResponse::Ok().json(ListOf {
         items: rows.iter().map(AuditEventView::from).collect::<Vec<_>>(),
@@ -166,76 +170,14 @@ pub async fn search(
     }))
 }
 
-fn csv_page(page: &PageQuery, errors: &mut FieldErrors) -> Page {
-    let limit = match page.limit.as_deref().map(str::trim) {
-        None | Some("") => CSV_MAX_ROWS,
-        Some(raw) => match raw.parse::<i64>() {
-            Ok(n) if (1..=CSV_MAX_ROWS).contains(&n) => n,
-            _ => {
-                errors.add("limit", format!("must be a number from 1 to {CSV_MAX_ROWS}"));
-                CSV_MAX_ROWS
-            }
-        },
-    };
-    let after = page.cursor.as_deref().filter(|c| !c.is_empty()).and_then(|raw| {
-        let decoded = cursor::decode(raw);
-        if decoded.is_none() {
-            errors.add("cursor", "is not a cursor returned by this list");
-        }
-        decoded
-    });
-    Page { limit, after }
-}
-
-/// RFC 4180 CSV. Text cells that a spreadsheet would run as a formula get a leading `'`.
-pub fn to_csv(rows: &[AuditEvent]) -> String {
-    fn cell(out: &mut String, value: &str, text: bool) {
-        let risky = text && value.starts_with(['=', '+', '-', '@', '\t', '\r']);
-        let value = if risky { format!("'{value}") } else { value.to_owned() };
-        if value.contains([',', '"', '\n', '\r']) {
-            out.push('"');
-            out.push_str(&value.replace('"', "\"\""));
-            out.push('"');
-        } else {
-            out.push_str(&value);
-        }
-    }
-    let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
-    let mut out = String::from(
-        "id,stream,seq,at,actor_id,actor_ip,action,entity_type,entity_id,incident_id,details,prev_hash,hash\r\n",
-    );
-    for e in rows {
-        let cells = [
-            (e.id.to_string(), false),
-            (e.stream.clone(), true),
-            (e.seq.to_string(), false),
-            (time::rfc3339(e.at), false),
-            (opt(e.actor_id), false),
-            (e.actor_ip.clone().unwrap_or_default(), true),
-            (e.action.clone(), true),
-            (e.entity_type.clone(), true),
-            (opt(e.entity_id), false),
-            (opt(e.incident_id), false),
-            (e.details.clone(), true),
-            (e.prev_hash.clone(), false),
-            (e.hash.clone(), false),
-        ];
-        for (i, (value, text)) in cells.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            cell(&mut out, value, *text);
-        }
-        out.push_str("\r\n");
-    }
-    out
-}
-
 /// Re-check every hash chain and head (auditor, admin).
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit", security(("bearer" = [])),
     responses((status = 200, body = VerifyReport, description = "`ok` is false when a chain is broken"),
         (status = 403, body = Problem)))]
-pub async fn verify(state: web::Data<AppState>, actor: Actor) -> AppResult<web::Json<VerifyReport>> {
+pub async fn verify(
+    state: web::Data<AppState>,
+    actor: Actor,
+) -> AppResult<web::Json<VerifyReport>> {
     let report = state
         .db
         .run(move |conn| audit_verify::verify(conn, &actor))
@@ -275,10 +217,10 @@ pub async fn public_key(state: web::Data<AppState>) -> AppResult<web::Json<Publi
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn event(details: &str) -> AuditEvent {
+    pub(crate) fn event(details: &str) -> AuditEvent {
         AuditEvent {
             id: 7,
             stream: "system".into(),
@@ -305,13 +247,5 @@ mod tests {
         let view = serde_json::to_value(AuditEventView::from(&e)).unwrap();
         assert_eq!(view, audit_export::event_json(&e));
         assert_eq!(view["at"], "2026-11-24T10:00:00.120000Z");
-    }
-
-    #[test]
-    fn csv_quotes_and_defuses_formulas() {
-        let csv = to_csv(&[event(r#"{"a":"b,\"c\""}"#)]);
-        let line = csv.lines().nth(1).unwrap();
-        assert!(line.contains(",'=cmd,"), "{line}");
-        assert!(line.contains(r#","{""a"":""b,\""c\""""}","#), "{line}");
     }
 }

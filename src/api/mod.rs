@@ -1,6 +1,7 @@
 //! The JSON API: one route table, one OpenAPI document generated from the handlers.
 
 pub mod audit;
+pub mod audit_csv;
 pub mod auth;
 pub mod collaboration;
 pub mod extract;

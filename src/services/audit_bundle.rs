@@ -138,7 +138,10 @@ pub fn verify_bundle(bundle: &Value, pinned_key: Option<&str>) -> Result<BundleS
         canonical_json(&unsigned).as_bytes(),
         &Signature::from_bytes(&value),
     )
-    .map_err(|_| "the signature does not match the bundle (altered after signing, or signed by another key)".to_owned())?;
+    .map_err(|_| {
+        "the signature does not match the bundle (altered after signing, or signed by another key)"
+            .to_owned()
+    })?;
 
     Ok(BundleSummary {
         stream: stream.to_owned(),
@@ -168,7 +171,14 @@ mod tests {
     /// RFC 8032's first test key, so outside verifiers can cross-check the example.
     const SEED: &str = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
 
-    fn event(seq: i64, prev: &str, micros: (u32, u32), who: (Option<i64>, Option<&str>), what: (&str, &str, i64), details: Value) -> AuditEvent {
+    fn event(
+        seq: i64,
+        prev: &str,
+        micros: (u32, u32),
+        who: (Option<i64>, Option<&str>),
+        what: (&str, &str, i64),
+        details: Value,
+    ) -> AuditEvent {
         let mut e = AuditEvent {
             id: seq,
             stream: "system".into(),
@@ -193,10 +203,22 @@ mod tests {
 
     /// The two-event bundle that docs/AUDIT.md walks through.
     fn worked_example() -> (Vec<AuditEvent>, Value) {
-        let first = event(1, GENESIS, (0, 0), (None, None), ("organisation.created", "organisation", 1),
-            json!({"name": "CERT", "kind": "cert", "sector": null, "contact_email": null}));
-        let second = event(2, &first.hash, (1, 250_000), (Some(1), Some("192.0.2.10")), ("user.created", "user", 1),
-            json!({"email": "admin@cert.example", "display_name": "Administrator", "role": "admin", "organisation_id": 1, "locale": "az"}));
+        let first = event(
+            1,
+            GENESIS,
+            (0, 0),
+            (None, None),
+            ("organisation.created", "organisation", 1),
+            json!({"name": "CERT", "kind": "cert", "sector": null, "contact_email": null}),
+        );
+        let second = event(
+            2,
+            &first.hash,
+            (1, 250_000),
+            (Some(1), Some("192.0.2.10")),
+            ("user.created", "user", 1),
+            json!({"email": "admin@cert.example", "display_name": "Administrator", "role": "admin", "organisation_id": 1, "locale": "az"}),
+        );
         let seed: [u8; 32] = hex::decode(SEED).unwrap().try_into().unwrap();
         let bundle = sign_bundle(
             json!({
@@ -215,14 +237,21 @@ mod tests {
     #[test]
     fn the_worked_example_verifies_and_matches_the_docs() {
         let (events, bundle) = worked_example();
-        let summary = verify_bundle(&bundle, Some("11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")).unwrap();
+        let summary = verify_bundle(
+            &bundle,
+            Some("11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="),
+        )
+        .unwrap();
         assert_eq!(summary.events, 2);
 
         let mut unsigned = bundle.clone();
         unsigned.as_object_mut().unwrap().remove("signature");
         let docs = include_str!("../../docs/AUDIT.md");
         let mut facts = vec![
-            bundle["signature"]["public_key"].as_str().unwrap().to_owned(),
+            bundle["signature"]["public_key"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
             bundle["signature"]["value"].as_str().unwrap().to_owned(),
         ];
         for e in &events {
@@ -243,13 +272,28 @@ mod tests {
     #[test]
     fn every_kind_of_tampering_with_a_bundle_fails() {
         let (_, bundle) = worked_example();
-        let breaks: Vec<(fn(&mut Value), &str)> = vec![
-            (|b| b["events"][0]["actor_ip"] = json!("10.0.0.1"), "content"),
-            (|b| { b["events"].as_array_mut().unwrap().remove(0); }, "missing"),
-            (|b| b["events"].as_array_mut().unwrap().swap(0, 1), "jumps from 0 to 2"),
+        type Tamper = fn(&mut Value);
+        let breaks: Vec<(Tamper, &str)> = vec![
+            (
+                |b| b["events"][0]["actor_ip"] = json!("10.0.0.1"),
+                "content",
+            ),
+            (
+                |b| {
+                    b["events"].as_array_mut().unwrap().remove(0);
+                },
+                "missing",
+            ),
+            (
+                |b| b["events"].as_array_mut().unwrap().swap(0, 1),
+                "jumps from 0 to 2",
+            ),
             (|b| b["events"][1]["seq"] = json!(1), "out of order"),
             (|b| b["head"]["seq"] = json!(3), "deleted"),
-            (|b| b["case"] = json!({"stream": "other"}), "signature does not match"),
+            (
+                |b| b["case"] = json!({"stream": "other"}),
+                "signature does not match",
+            ),
             (|b| b["format"] = json!("other/1"), "unknown format"),
             (|b| b["signature"]["public_key"] = json!("AAAA"), "32 bytes"),
         ];

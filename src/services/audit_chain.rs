@@ -102,7 +102,9 @@ impl Chain {
             if id <= previous {
                 return Err(self.bad(
                     link,
-                    format!("id {id} is not above the previous event's id {previous} (rows reordered)"),
+                    format!(
+                        "id {id} is not above the previous event's id {previous} (rows reordered)"
+                    ),
                 ));
             }
         }

@@ -134,7 +134,12 @@ pub fn sign_bundle(mut bundle: Value, signer: &AuditSigner) -> Value {
 /// bundle's head, with the head it exported.
 pub fn export_system(conn: &mut DbConn, actor: &Actor, signer: &AuditSigner) -> AppResult<Value> {
     authz::require(actor, Action::ReadAudit)?;
-    let bundle = build_bundle(conn, json!({ "stream": SYSTEM_STREAM }), SYSTEM_STREAM, signer)?;
+    let bundle = build_bundle(
+        conn,
+        json!({ "stream": SYSTEM_STREAM }),
+        SYSTEM_STREAM,
+        signer,
+    )?;
     write_tx(conn, |conn| {
         audit::append(
             conn,

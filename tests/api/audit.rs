@@ -120,15 +120,18 @@ async fn assert_detected(app: &TestApp, admin: &TestUser, stream: &str, reason: 
     assert_eq!(report["ok"], false, "{report}");
     let bad = &report["first_bad"];
     assert_eq!(bad["stream"], stream, "{report}");
-    assert!(
-        bad["reason"].as_str().unwrap().contains(reason),
-        "{report}"
-    );
+    assert!(bad["reason"].as_str().unwrap().contains(reason), "{report}");
     let out = qalxan(cli_env(app), &["audit", "verify"]).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
     assert!(
-        stderr.contains("BROKEN") && stderr.contains(&format!("stream {stream}")) && stderr.contains(reason),
+        !out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        stderr.contains("BROKEN")
+            && stderr.contains(&format!("stream {stream}"))
+            && stderr.contains(reason),
         "{stderr}"
     );
     report
@@ -177,7 +180,11 @@ async fn a_deleted_event_is_detected() {
     let app = TestApp::spawn().await;
     let admin = busy_admin(&app).await;
     let victim = &system_events(&app).await[2];
-    tamper(&app, format!("DELETE FROM audit_events WHERE id = {}", victim.id)).await;
+    tamper(
+        &app,
+        format!("DELETE FROM audit_events WHERE id = {}", victim.id),
+    )
+    .await;
     let report = assert_detected(&app, &admin, "system", "missing").await;
     assert_eq!(report["first_bad"]["seq"], victim.seq + 1);
     let small = app
@@ -193,7 +200,11 @@ async fn a_deleted_last_event_is_detected_against_the_head() {
     let app = TestApp::spawn().await;
     let admin = busy_admin(&app).await;
     let last = system_events(&app).await.pop().unwrap();
-    tamper(&app, format!("DELETE FROM audit_events WHERE id = {}", last.id)).await;
+    tamper(
+        &app,
+        format!("DELETE FROM audit_events WHERE id = {}", last.id),
+    )
+    .await;
     let report = assert_detected(&app, &admin, "system", "last event(s) were deleted").await;
     assert_eq!(report["first_bad"]["seq"], last.seq);
 }

@@ -13,7 +13,11 @@ use crate::{
 #[actix_web::test]
 async fn only_auditors_and_admins_read_verify_and_export() {
     let app = TestApp::spawn().await;
-    let paths = ["/api/v1/audit", "/api/v1/audit/verify", "/api/v1/audit/export"];
+    let paths = [
+        "/api/v1/audit",
+        "/api/v1/audit/verify",
+        "/api/v1/audit/export",
+    ];
     for role in [
         Role::Reporter,
         Role::Responder,
@@ -46,6 +50,21 @@ async fn only_auditors_and_admins_read_verify_and_export() {
     let key = json(key, StatusCode::OK).await;
     assert_eq!(key["algorithm"], "ed25519");
     assert_eq!(key["public_key"].as_str().unwrap().len(), 44);
+
+    let doc: Value = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for path in paths {
+        assert!(doc["paths"][path]["get"]["security"].is_array(), "{path}");
+    }
+    let public = &doc["paths"]["/api/v1/audit/public-key"]["get"];
+    assert!(public["security"].is_null(), "{public}");
 }
 
 #[actix_web::test]
@@ -76,7 +95,17 @@ async fn auditors_search_by_action_actor_time_and_page_through() {
     let first = &items[0];
     assert_eq!(first["details"]["name"], "Bank A");
     assert_eq!(first["stream"], "system");
-    for key in ["id", "seq", "at", "actor_ip", "entity_type", "entity_id", "incident_id", "prev_hash", "hash"] {
+    for key in [
+        "id",
+        "seq",
+        "at",
+        "actor_ip",
+        "entity_type",
+        "entity_id",
+        "incident_id",
+        "prev_hash",
+        "hash",
+    ] {
         assert!(first.get(key).is_some(), "{key} in {first}");
     }
 
@@ -93,7 +122,13 @@ async fn auditors_search_by_action_actor_time_and_page_through() {
             StatusCode::OK,
         )
         .await;
-        seen.extend(page["items"].as_array().unwrap().iter().map(|e| e["id"].as_i64().unwrap()));
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["id"].as_i64().unwrap()),
+        );
         match page["next_cursor"].as_str() {
             Some(next) => cursor = next.to_owned(),
             None => break,
@@ -103,9 +138,21 @@ async fn auditors_search_by_action_actor_time_and_page_through() {
     assert_eq!(seen, ids);
 
     let at = first["at"].as_str().unwrap().replace('+', "%2B");
-    let from_first = json(search(format!("action=organisation.created&from={at}&to={at}")).await, StatusCode::OK).await;
-    assert_eq!(from_first["items"].as_array().unwrap().len(), 1, "{from_first}");
-    let future = json(search("from=2999-01-01T00:00:00Z".into()).await, StatusCode::OK).await;
+    let from_first = json(
+        search(format!("action=organisation.created&from={at}&to={at}")).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        from_first["items"].as_array().unwrap().len(),
+        1,
+        "{from_first}"
+    );
+    let future = json(
+        search("from=2999-01-01T00:00:00Z".into()).await,
+        StatusCode::OK,
+    )
+    .await;
     assert!(future["items"].as_array().unwrap().is_empty());
     let none = json(search("incident_id=999".into()).await, StatusCode::OK).await;
     assert!(none["items"].as_array().unwrap().is_empty());
@@ -125,19 +172,41 @@ async fn the_log_downloads_as_csv() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let body = json!({ "name": "Quote \"Bank\", Ltd", "kind": "private" });
-    json(app.post("/api/v1/organisations", &admin.token, body).await, StatusCode::CREATED).await;
+    json(
+        app.post("/api/v1/organisations", &admin.token, body).await,
+        StatusCode::CREATED,
+    )
+    .await;
 
     let res = app.get("/api/v1/audit?format=csv", &admin.token).await;
     assert_eq!(res.status(), StatusCode::OK);
-    let content_type = res.headers()[header::CONTENT_TYPE].to_str().unwrap().to_owned();
+    let content_type = res.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(content_type.starts_with("text/csv"), "{content_type}");
-    assert!(res.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().contains("attachment"));
+    assert!(res.headers()[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .contains("attachment"));
     let text = res.text().await.unwrap();
     let mut lines = text.lines();
-    assert!(lines.next().unwrap().starts_with("id,stream,seq,at,actor_id"));
-    let all = json(app.get("/api/v1/audit?limit=200", &admin.token).await, StatusCode::OK).await;
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("id,stream,seq,at,actor_id"));
+    let all = json(
+        app.get("/api/v1/audit?limit=200", &admin.token).await,
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(lines.count(), all["items"].as_array().unwrap().len());
-    assert!(text.contains(r#""{""contact_email"":null,""kind"":""private"",""name"":""Quote \""Bank\"", Ltd"""#), "{text}");
+    assert!(
+        text.contains(
+            r#""{""contact_email"":null,""kind"":""private"",""name"":""Quote \""Bank\"", Ltd"""#
+        ),
+        "{text}"
+    );
 
     // Content negotiation, and a capped download that says where to continue.
     let res = app
@@ -163,7 +232,10 @@ async fn verify_bundle(dir: &std::path::Path, bundle: &Value, key: Option<&str>)
     }
     let mut env = std::collections::HashMap::new();
     // A data dir that must stay untouched: verifying needs no settings.
-    env.insert("QALXAN_DATA_DIR".to_owned(), dir.join("must-not-exist").display().to_string());
+    env.insert(
+        "QALXAN_DATA_DIR".to_owned(),
+        dir.join("must-not-exist").display().to_string(),
+    );
     let out = qalxan(env, &args).await;
     let text = format!(
         "{}{}",
@@ -181,11 +253,22 @@ async fn a_system_export_verifies_offline_after_the_database_is_gone() {
         let admin = app.admin().await;
         let auditor = app.user(Role::Auditor).await;
         let body = json!({ "name": "Bank A", "kind": "private" });
-        json(app.post("/api/v1/organisations", &admin.token, body).await, StatusCode::CREATED).await;
+        json(
+            app.post("/api/v1/organisations", &admin.token, body).await,
+            StatusCode::CREATED,
+        )
+        .await;
         let res = app.get("/api/v1/audit/export", &auditor.token).await;
-        assert!(res.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().contains("attachment"));
+        assert!(res.headers()[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("attachment"));
         let bundle = json(res, StatusCode::OK).await;
-        let key = json(app.get("/api/v1/audit/public-key", &auditor.token).await, StatusCode::OK).await;
+        let key = json(
+            app.get("/api/v1/audit/public-key", &auditor.token).await,
+            StatusCode::OK,
+        )
+        .await;
 
         assert_eq!(bundle["format"], "qalxan-case-bundle/1");
         assert_eq!(bundle["case"], json!({ "stream": "system" }));
@@ -195,19 +278,32 @@ async fn a_system_export_verifies_offline_after_the_database_is_gone() {
         assert_eq!(bundle["signature"]["public_key"], key["public_key"]);
 
         // The export is audited, after the head it exported, and the trail is still intact.
-        let exported = json(app.get("/api/v1/audit?action=audit.exported", &admin.token).await, StatusCode::OK).await;
+        let exported = json(
+            app.get("/api/v1/audit?action=audit.exported", &admin.token)
+                .await,
+            StatusCode::OK,
+        )
+        .await;
         let exported = &exported["items"][0];
         assert_eq!(exported["actor_id"], auditor.id);
         assert_eq!(exported["seq"], events.len() as i64 + 1);
         assert_eq!(exported["details"]["head"], bundle["head"]);
-        let report = json(app.get("/api/v1/audit/verify", &auditor.token).await, StatusCode::OK).await;
+        let report = json(
+            app.get("/api/v1/audit/verify", &auditor.token).await,
+            StatusCode::OK,
+        )
+        .await;
         assert_eq!(report["ok"], true);
 
         let sqlite_file = match &app.settings.database {
             qalxan::config::DatabaseUrl::Sqlite(path) => Some(path.clone()),
             qalxan::config::DatabaseUrl::Postgres(_) => None,
         };
-        (bundle, key["public_key"].as_str().unwrap().to_owned(), sqlite_file)
+        (
+            bundle,
+            key["public_key"].as_str().unwrap().to_owned(),
+            sqlite_file,
+        )
     }; // The app, its data dir and its database (file or PostgreSQL database) are gone here.
     if let Some(file) = sqlite_file {
         assert!(!file.exists());
@@ -216,14 +312,20 @@ async fn a_system_export_verifies_offline_after_the_database_is_gone() {
     let dir = outside.path();
     let (ok, out) = verify_bundle(dir, &bundle, Some(&key)).await;
     assert!(ok && out.contains("bundle valid"), "{out}");
-    assert!(!dir.join("must-not-exist").exists(), "verify-bundle touched the data dir");
+    assert!(
+        !dir.join("must-not-exist").exists(),
+        "verify-bundle touched the data dir"
+    );
     let (ok, out) = verify_bundle(dir, &bundle, None).await;
     assert!(ok && out.contains("not pinned"), "{out}");
 
     let mut changed = bundle.clone();
     changed["events"][1]["details"]["email"] = json!("someone@else.test");
     let (ok, out) = verify_bundle(dir, &changed, Some(&key)).await;
-    assert!(!ok && out.contains("NOT valid") && out.contains("seq 2"), "{out}");
+    assert!(
+        !ok && out.contains("NOT valid") && out.contains("seq 2"),
+        "{out}"
+    );
 
     let mut dropped = bundle.clone();
     dropped["events"].as_array_mut().unwrap().pop();

@@ -136,10 +136,7 @@ pub fn stream_chunk(
     if let Some(up_to) = up_to {
         query = query.filter(audit_events::seq.le(up_to));
     }
-    query
-        .order(audit_events::seq.asc())
-        .limit(limit)
-        .load(conn)
+    query.order(audit_events::seq.asc()).limit(limit).load(conn)
 }
 
 /// Head rows that claim events (seq > 0) while their stream has none: every event of the
@@ -199,8 +196,5 @@ pub fn search(
     if let Some(after) = after_id {
         query = query.filter(audit_events::id.gt(after));
     }
-    query
-        .order(audit_events::id.asc())
-        .limit(limit)
-        .load(conn)
+    query.order(audit_events::id.asc()).limit(limit).load(conn)
 }
