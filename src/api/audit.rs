@@ -3,21 +3,17 @@
 
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use chrono::DateTime;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::{
     api::{
         audit_csv,
         extract::{optional_id, ListOf, PageQuery},
+        views::AuditEventView,
     },
     auth::Actor,
-    db::models::{
-        audit::{AuditEvent, AuditFilter},
-        split_page,
-    },
-    domain::time,
+    db::models::{audit::AuditFilter, split_page},
     error::{AppError, AppResult, FieldErrors, Problem},
     services::{
         audit_export::{self, AuditSigner, PublicKey},
@@ -26,49 +22,6 @@ use crate::{
     },
     state::AppState,
 };
-
-/// One audit event: the hashed fields exactly as hashed, plus `id`, `prev_hash` and `hash`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditEventView {
-    pub id: i64,
-    /// `system` or `incident:<id>`: the hash chain the event belongs to.
-    pub stream: String,
-    /// Position in the stream, from 1.
-    pub seq: i64,
-    /// RFC 3339 in UTC with microseconds, the form that is hashed.
-    pub at: String,
-    pub actor_id: Option<i64>,
-    pub actor_ip: Option<String>,
-    pub action: String,
-    pub entity_type: String,
-    pub entity_id: Option<i64>,
-    pub incident_id: Option<i64>,
-    #[schema(value_type = Object)]
-    pub details: Value,
-    pub prev_hash: String,
-    pub hash: String,
-}
-
-impl From<&AuditEvent> for AuditEventView {
-    fn from(e: &AuditEvent) -> Self {
-        Self {
-            id: e.id,
-            stream: e.stream.clone(),
-            seq: e.seq,
-            at: time::rfc3339(e.at),
-            actor_id: e.actor_id,
-            actor_ip: e.actor_ip.clone(),
-            action: e.action.clone(),
-            entity_type: e.entity_type.clone(),
-            entity_id: e.entity_id,
-            incident_id: e.incident_id,
-            details: serde_json::from_str(&e.details)
-                .unwrap_or_else(|_| Value::String(e.details.clone())),
-            prev_hash: e.prev_hash.clone(),
-            hash: e.hash.clone(),
-        }
-    }
-}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -165,7 +118,10 @@ pub async fn search(
         return Ok(res.body(audit_csv::to_csv(&rows)));
     }
     Ok(HttpResponse::Ok().json(ListOf {
-        items: rows.iter().map(AuditEventView::from).collect::<Vec<_>>(),
+        items: rows
+            .into_iter()
+            .map(AuditEventView::from)
+            .collect::<Vec<_>>(),
         next_cursor,
     }))
 }
@@ -219,6 +175,7 @@ pub async fn public_key(state: web::Data<AppState>) -> AppResult<web::Json<Publi
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::db::models::audit::AuditEvent;
 
     pub(crate) fn event(details: &str) -> AuditEvent {
         AuditEvent {
@@ -244,7 +201,7 @@ pub(crate) mod tests {
     #[test]
     fn the_view_is_the_bundle_shape() {
         let e = event(r#"{"email":"x@y.az"}"#);
-        let view = serde_json::to_value(AuditEventView::from(&e)).unwrap();
+        let view = serde_json::to_value(AuditEventView::from(e.clone())).unwrap();
         assert_eq!(view, audit_export::event_json(&e));
         assert_eq!(view["at"], "2026-11-24T10:00:00.120000Z");
     }

@@ -339,3 +339,53 @@ fn forge(stream: &str, seq: i64, prev_hash: &str, at: chrono::NaiveDateTime) -> 
     );
     Forged(event)
 }
+
+#[actix_web::test]
+async fn tampering_inside_an_incident_stream_is_detected() {
+    let app = TestApp::spawn().await;
+    let admin = busy_admin(&app).await;
+    let mut streams = Vec::new();
+    for title in ["Phishing wave", "DDoS on a bank"] {
+        let incident = app
+            .incident(
+                &admin,
+                json!({ "title": title, "description": "Seen today." }),
+            )
+            .await;
+        let id = incident["id"].as_i64().unwrap();
+        for body in ["First note", "Second note"] {
+            json(
+                app.post(
+                    &format!("/api/v1/incidents/{id}/comments"),
+                    &admin.token,
+                    json!({ "body": body, "visibility": "internal" }),
+                )
+                .await,
+                StatusCode::CREATED,
+            )
+            .await;
+        }
+        streams.push(format!("incident:{id}"));
+    }
+    let report = assert_intact(&app, &admin).await;
+    assert_eq!(report["streams_checked"], 3);
+
+    let stream = streams[1].clone();
+    let victim = app
+        .db
+        .run(move |c| Ok(audit::stream_chunk(c, &stream, 1, None, 1)?))
+        .await
+        .unwrap()
+        .remove(0);
+    tamper(
+        &app,
+        format!(
+            "UPDATE audit_events SET actor_id = NULL WHERE id = {}",
+            victim.id
+        ),
+    )
+    .await;
+    let report = assert_detected(&app, &admin, &streams[1], "changed after it was written").await;
+    assert_eq!(report["first_bad"]["seq"], 2);
+    assert_eq!(report["bad_streams"], 1);
+}
