@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `user create`.
+//! The command line: `serve`, `migrate`, `user create`, `audit verify`, `audit verify-bundle`.
 
 use std::{io::BufRead, path::PathBuf};
 
@@ -7,10 +7,11 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::{
     config::{ProcessEnv, Settings},
-    db::models::organisation,
+    db::{self, models::organisation},
     services::{
         self,
         audit::By,
+        audit_bundle, audit_verify,
         users::{self, UserInput},
     },
     startup::{prepare_database, Application},
@@ -40,6 +41,27 @@ pub enum Command {
     /// Manage users from the command line.
     #[command(subcommand)]
     User(UserCommand),
+    /// Check the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Re-check every hash chain in the database; exits non-zero at the first break.
+    Verify,
+    /// Check an exported bundle offline (its chain and signature); needs no database.
+    VerifyBundle(VerifyBundleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyBundleArgs {
+    /// The bundle (JSON) to check.
+    pub file: PathBuf,
+    /// The public key the bundle must be signed with (base64), as served at
+    /// /api/v1/audit/public-key; without it any valid signature is accepted.
+    #[arg(long)]
+    pub public_key: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -69,9 +91,14 @@ pub struct CreateUserArgs {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    // A bundle is checked from the file alone: no settings, no data dir, no database.
+    let command = match cli.command {
+        Command::Audit(AuditCommand::VerifyBundle(args)) => return verify_bundle(&args),
+        other => other,
+    };
     let settings = Settings::load(cli.config.as_deref(), &ProcessEnv)?;
     telemetry::init(settings.log_format);
-    match cli.command {
+    match command {
         Command::Serve => serve(settings),
         Command::Migrate => {
             prepare_database(&settings)?;
@@ -82,7 +109,53 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(UserCommand::Create(args)) => create_user(&settings, args),
+        Command::Audit(AuditCommand::Verify) => verify_database(&settings),
+        Command::Audit(AuditCommand::VerifyBundle(args)) => verify_bundle(&args),
     }
+}
+
+/// Connects and migrates, but runs no bootstrap: verifying must not write to the trail.
+fn verify_database(settings: &Settings) -> anyhow::Result<()> {
+    let pool = db::connect(&settings.database, 2)?;
+    let mut conn = pool.get().context("cannot get a database connection")?;
+    db::migrate(&mut conn)?;
+    let report = audit_verify::verify_all(&mut conn)?;
+    if let Some(bad) = &report.first_bad {
+        bail!(
+            "the audit trail is BROKEN ({} of {} streams; {} events checked); first bad: {bad}",
+            report.bad_streams,
+            report.streams_checked,
+            report.events_checked
+        );
+    }
+    println!(
+        "audit trail intact: {} streams, {} events",
+        report.streams_checked, report.events_checked
+    );
+    Ok(())
+}
+
+fn verify_bundle(args: &VerifyBundleArgs) -> anyhow::Result<()> {
+    let path = args.file.display();
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("cannot read the bundle {path}"))?;
+    let bundle: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{path} is not JSON"))?;
+    let summary = audit_bundle::verify_bundle(&bundle, args.public_key.as_deref())
+        .map_err(|reason| anyhow::anyhow!("bundle {path} is NOT valid: {reason}"))?;
+    println!(
+        "bundle valid: stream {}, {} events, head seq {} hash {}, generated {}, signed by {}",
+        summary.stream,
+        summary.events,
+        summary.head_seq,
+        summary.head_hash,
+        summary.generated_at,
+        summary.public_key
+    );
+    if !summary.key_pinned {
+        println!("note: the signing key was not pinned; compare it with the instance's key (GET /api/v1/audit/public-key) or pass --public-key");
+    }
+    Ok(())
 }
 
 fn serve(settings: Settings) -> anyhow::Result<()> {

@@ -96,6 +96,8 @@ pub struct Settings {
     pub login_ip_limit: u32,
     /// Public reports per client address within a quarter of an hour.
     pub public_report_limit: u32,
+    /// The Ed25519 seed that signs audit exports, base64 of 32 bytes (validated here).
+    pub audit_signing_key: Secret,
 }
 
 /// What the file may hold; every key is optional and has the same name as the variable
@@ -120,6 +122,7 @@ struct FileSettings {
     db_pool_size: Option<u32>,
     login_ip_limit: Option<u32>,
     public_report_limit: Option<u32>,
+    audit_signing_key: Option<Secret>,
 }
 
 /// Source of raw values: the process environment in production, a map in tests.
@@ -291,6 +294,19 @@ impl Settings {
             bail!("QALXAN_LOGIN_IP_LIMIT and QALXAN_PUBLIC_REPORT_LIMIT must be at least 1");
         }
 
+        let audit_signing_key = match pick(
+            env,
+            "AUDIT_SIGNING_KEY",
+            file.audit_signing_key,
+            Secret::new,
+        ) {
+            Some(key) => {
+                decode_seed(key.expose()).context("QALXAN_AUDIT_SIGNING_KEY")?;
+                key
+            }
+            None => load_or_create_signing_key(&data_dir.join("audit-signing-key"))?,
+        };
+
         Ok(Self {
             database,
             bind,
@@ -312,6 +328,7 @@ impl Settings {
             db_pool_size,
             login_ip_limit,
             public_report_limit,
+            audit_signing_key,
         })
     }
 }
@@ -347,6 +364,39 @@ fn load_or_create_secret(path: &Path) -> anyhow::Result<Secret> {
     let secret = hex::encode(bytes);
     write_private(path, secret.as_bytes())?;
     Ok(Secret::new(secret))
+}
+
+/// An Ed25519 seed as configured: standard base64 of exactly 32 bytes.
+pub fn decode_seed(raw: &str) -> anyhow::Result<[u8; 32]> {
+    use base64::{engine::general_purpose::STANDARD, Engine};
+    let bytes = STANDARD
+        .decode(raw.trim())
+        .map_err(|_| anyhow!("must be standard base64 of a 32-byte Ed25519 seed"))?;
+    bytes
+        .try_into()
+        .map_err(|b: Vec<u8>| anyhow!("must be 32 bytes once decoded, not {}", b.len()))
+}
+
+/// Like the JWT secret: generated once into the data dir, owner-only. Several nodes sharing one
+/// database should configure the same key instead, or their exports carry different keys.
+fn load_or_create_signing_key(path: &Path) -> anyhow::Result<Secret> {
+    use base64::{engine::general_purpose::STANDARD, Engine};
+    if path.exists() {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the audit signing key {}", path.display()))?;
+        decode_seed(&text).with_context(|| {
+            format!(
+                "{} is not a valid key; restore it (exports signed with it verify against its public key)",
+                path.display()
+            )
+        })?;
+        return Ok(Secret::new(text.trim()));
+    }
+    let mut seed = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut seed);
+    let encoded = STANDARD.encode(seed);
+    write_private(path, encoded.as_bytes())?;
+    Ok(Secret::new(encoded))
 }
 
 #[cfg(unix)]
@@ -425,6 +475,20 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         assert_eq!(format!("{:?}", s1.jwt_secret), "Secret(***)");
+        assert_eq!(s1.audit_signing_key, s2.audit_signing_key);
+        assert_eq!(
+            decode_seed(s1.audit_signing_key.expose()).unwrap().len(),
+            32
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("audit-signing-key"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
     }
 
     #[test]
@@ -443,6 +507,16 @@ mod tests {
             ),
             ("QALXAN_TOKEN_TTL_MINUTES", "0", "QALXAN_TOKEN_TTL_MINUTES"),
             ("QALXAN_BOOTSTRAP_ADMIN_EMAIL", "a@b.az", "set together"),
+            (
+                "QALXAN_AUDIT_SIGNING_KEY",
+                "c2hvcnQ=",
+                "QALXAN_AUDIT_SIGNING_KEY",
+            ),
+            (
+                "QALXAN_AUDIT_SIGNING_KEY",
+                "not base64!",
+                "QALXAN_AUDIT_SIGNING_KEY",
+            ),
         ] {
             let err = Settings::load(None, &env(&[(key, value)], dir.path())).unwrap_err();
             assert!(format!("{err:#}").contains(expected), "{key}: {err:#}");

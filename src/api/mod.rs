@@ -1,5 +1,7 @@
 //! The JSON API: one route table, one OpenAPI document generated from the handlers.
 
+pub mod audit;
+pub mod audit_csv;
 pub mod auth;
 pub mod collaboration;
 pub mod extract;
@@ -29,6 +31,7 @@ use utoipa::{
         collaboration::add_comment, collaboration::comments, collaboration::add_task, collaboration::tasks,
         collaboration::update_task, collaboration::share, collaboration::shares,
         public::submit, public::track,
+        audit::search, audit::verify, audit::export, audit::public_key,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldErrors)),
     modifiers(&BearerAuth),
@@ -40,6 +43,7 @@ use utoipa::{
         (name = "collaboration", description = "Comments, tasks and shares on incidents"),
         (name = "public", description = "Reporting without an account"),
         (name = "operations", description = "Health, readiness and metrics"),
+        (name = "audit", description = "The tamper-evident audit trail: search, verification, signed exports"),
     )
 )]
 pub struct ApiDoc;
@@ -121,6 +125,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(
                     "/public/reports/{tracking_code}",
                     web::get().to(public::track),
-                ),
+                )
+                .route("/audit", web::get().to(audit::search))
+                .route("/audit/verify", web::get().to(audit::verify))
+                .route("/audit/export", web::get().to(audit::export))
+                .route("/audit/public-key", web::get().to(audit::public_key)),
         );
 }

@@ -233,12 +233,17 @@ impl From<Share> for ShareView {
     }
 }
 
+/// One audit event: the hashed fields exactly as hashed, plus `id`, `prev_hash` and `hash` (the
+/// shape of bundle events too, so anyone can recompute a hash from what the API shows).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEventView {
     pub id: i64,
+    /// `system` or `incident:<id>`: the hash chain the event belongs to.
     pub stream: String,
+    /// Position in the stream, from 1.
     pub seq: i64,
-    pub at: DateTime<Utc>,
+    /// RFC 3339 in UTC with exactly six fractional digits: the form that is hashed.
+    pub at: String,
     pub actor_id: Option<i64>,
     pub actor_ip: Option<String>,
     pub action: String,
@@ -254,11 +259,13 @@ pub struct AuditEventView {
 impl From<AuditEvent> for AuditEventView {
     fn from(e: AuditEvent) -> Self {
         Self {
-            details: serde_json::from_str(&e.details).unwrap_or(serde_json::Value::Null),
+            // Unreadable details can only come from tampering: show them as they are.
+            details: serde_json::from_str(&e.details)
+                .unwrap_or_else(|_| serde_json::Value::String(e.details.clone())),
             id: e.id,
             stream: e.stream,
             seq: e.seq,
-            at: to_utc(e.at),
+            at: crate::domain::time::rfc3339(e.at),
             actor_id: e.actor_id,
             actor_ip: e.actor_ip,
             action: e.action,

@@ -3,6 +3,11 @@
 
 pub mod assets;
 pub mod audit;
+pub mod audit_bundle;
+pub mod audit_chain;
+pub mod audit_export;
+pub mod audit_search;
+pub mod audit_verify;
 pub mod auth;
 pub mod bootstrap;
 pub mod incidents;

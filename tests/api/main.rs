@@ -1,5 +1,7 @@
 //! One integration-test binary: every module drives the real HTTP app over a fresh database.
 
+mod audit;
+mod audit_export;
 mod auth;
 mod cli;
 mod edge;
