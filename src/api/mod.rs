@@ -1,11 +1,13 @@
 //! The JSON API: one route table, one OpenAPI document generated from the handlers.
 
+pub mod assets;
 pub mod audit;
 pub mod audit_csv;
 pub mod auth;
 pub mod collaboration;
 pub mod extract;
 pub mod incidents;
+pub mod observables;
 pub mod ops;
 pub mod organisations;
 pub mod public;
@@ -31,6 +33,8 @@ use utoipa::{
         collaboration::add_comment, collaboration::comments, collaboration::add_task, collaboration::tasks,
         collaboration::update_task, collaboration::share, collaboration::shares,
         public::submit, public::track,
+        assets::create, assets::list, assets::get, assets::update, assets::link, assets::links,
+        observables::add, observables::list, observables::correlate, observables::import,
         audit::search, audit::verify, audit::export, audit::public_key,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldErrors)),
@@ -42,6 +46,8 @@ use utoipa::{
         (name = "incidents", description = "Incidents and their workflow"),
         (name = "collaboration", description = "Comments, tasks and shares on incidents"),
         (name = "public", description = "Reporting without an account"),
+        (name = "assets", description = "The critical-infrastructure registry"),
+        (name = "observables", description = "Indicators of compromise and their correlation"),
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "audit", description = "The tamper-evident audit trail: search, verification, signed exports"),
     )
@@ -121,6 +127,32 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .post(collaboration::share),
                 )
                 .route("/tasks/{id}", web::patch().to(collaboration::update_task))
+                .service(
+                    web::resource("/assets")
+                        .get(assets::list)
+                        .post(assets::create),
+                )
+                .service(
+                    web::resource("/assets/{id}")
+                        .get(assets::get)
+                        .patch(assets::update),
+                )
+                .service(
+                    web::resource("/incidents/{id}/assets")
+                        .get(assets::links)
+                        .post(assets::link),
+                )
+                .service(
+                    web::resource("/incidents/{id}/observables")
+                        .get(observables::list)
+                        .post(observables::add),
+                )
+                .service(
+                    web::resource("/incidents/{id}/observables/import")
+                        .app_data(web::PayloadConfig::new(2 * 1024 * 1024))
+                        .post(observables::import),
+                )
+                .route("/observables", web::get().to(observables::correlate))
                 .route("/public/reports", web::post().to(public::submit))
                 .route(
                     "/public/reports/{tracking_code}",

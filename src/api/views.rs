@@ -277,3 +277,112 @@ impl From<AuditEvent> for AuditEventView {
         }
     }
 }
+
+use crate::db::models::{
+    asset::{Asset, Link},
+    observable::Observable,
+};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssetView {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub name: String,
+    /// `host`, `network`, `domain`, `application`, `ot_system` or `service`.
+    pub kind: String,
+    pub hostname: Option<String>,
+    /// Canonical IP address or CIDR block.
+    pub ip: Option<String>,
+    /// Lower case, IDN in punycode.
+    pub domain: Option<String>,
+    pub sector: Option<String>,
+    /// 1 (low) to 4 (vital).
+    pub criticality: i32,
+    /// `false` while a reporter's proposal waits for the CERT.
+    pub approved: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Asset> for AssetView {
+    fn from(a: Asset) -> Self {
+        Self {
+            id: a.id,
+            organisation_id: a.organisation_id,
+            name: a.name,
+            kind: a.kind,
+            hostname: a.hostname,
+            ip: a.ip,
+            domain: a.domain,
+            sector: a.sector,
+            criticality: a.criticality,
+            approved: a.approved,
+            created_at: to_utc(a.created_at),
+            updated_at: to_utc(a.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncidentAssetView {
+    pub incident_id: i64,
+    pub asset: AssetView,
+    pub impact: Option<String>,
+    pub linked_by: Option<i64>,
+    pub linked_at: DateTime<Utc>,
+}
+
+impl From<(Link, Asset)> for IncidentAssetView {
+    fn from((link, asset): (Link, Asset)) -> Self {
+        Self {
+            incident_id: link.incident_id,
+            asset: asset.into(),
+            impact: link.impact,
+            linked_by: link.linked_by,
+            linked_at: to_utc(link.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SightingView {
+    pub incident_id: i64,
+    pub reference: String,
+    pub observable_id: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ObservableView {
+    pub id: i64,
+    pub incident_id: i64,
+    pub kind: String,
+    /// The normalised value.
+    pub value: String,
+    pub tlp: String,
+    pub note: Option<String>,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    pub created_by: Option<i64>,
+    /// Other incidents you may see where the same value was recorded.
+    pub also_seen_in: Vec<SightingView>,
+    /// Registered assets whose address space contains this IP.
+    pub assets: Vec<AssetView>,
+}
+
+impl ObservableView {
+    pub fn new(o: Observable, also_seen_in: Vec<SightingView>, assets: Vec<AssetView>) -> Self {
+        Self {
+            id: o.id,
+            incident_id: o.incident_id,
+            kind: o.kind,
+            value: o.value,
+            tlp: o.tlp,
+            note: o.note,
+            first_seen: to_utc(o.first_seen),
+            last_seen: to_utc(o.last_seen),
+            created_by: o.created_by,
+            also_seen_in,
+            assets,
+        }
+    }
+}

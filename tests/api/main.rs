@@ -7,5 +7,6 @@ mod cli;
 mod edge;
 mod helpers;
 mod incidents;
+mod observables;
 mod public;
 mod users;
