@@ -33,13 +33,15 @@ pub enum Action {
     ManageTasks,
     /// Share an incident with another organisation.
     ShareIncident,
+    /// See the mail outbox and send failed mail again.
+    ManageOutbox,
 }
 
 pub fn allows(role: Role, action: Action) -> bool {
     use Action::*;
     use Role::*;
     match action {
-        ManageOrganisations | ManageUsers => role == Admin,
+        ManageOrganisations | ManageUsers | ManageOutbox => role == Admin,
         ListOrganisations => true,
         ListUsers => matches!(role, Admin | Coordinator | Responder | Auditor),
         ReadAudit => matches!(role, Admin | Auditor),
@@ -127,6 +129,7 @@ mod tests {
             ),
             (ManageTasks, &[Admin, Coordinator, Responder]),
             (ShareIncident, &[Admin, Coordinator]),
+            (ManageOutbox, &[Admin]),
         ];
         for (action, allowed) in expected {
             for role in Role::ALL {

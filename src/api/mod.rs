@@ -7,6 +7,7 @@ pub mod incidents;
 pub mod ops;
 pub mod organisations;
 pub mod public;
+pub mod outbox;
 pub mod users;
 pub mod views;
 
@@ -29,6 +30,7 @@ use utoipa::{
         collaboration::add_comment, collaboration::comments, collaboration::add_task, collaboration::tasks,
         collaboration::update_task, collaboration::share, collaboration::shares,
         public::submit, public::track,
+        outbox::list, outbox::retry,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldErrors)),
     modifiers(&BearerAuth),
@@ -40,6 +42,7 @@ use utoipa::{
         (name = "collaboration", description = "Comments, tasks and shares on incidents"),
         (name = "public", description = "Reporting without an account"),
         (name = "operations", description = "Health, readiness and metrics"),
+        (name = "admin", description = "Administration: the mail outbox"),
     )
 )]
 pub struct ApiDoc;
@@ -121,6 +124,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(
                     "/public/reports/{tracking_code}",
                     web::get().to(public::track),
-                ),
+                )
+                .route("/admin/outbox", web::get().to(outbox::list))
+                .route("/admin/outbox/{id}/retry", web::post().to(outbox::retry)),
         );
 }

@@ -2,6 +2,7 @@
 
 pub mod identity;
 pub mod incident;
+pub mod notification;
 pub mod reference_data;
 pub mod search;
 pub mod time;

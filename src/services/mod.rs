@@ -5,5 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod incidents;
+pub mod notify;
 pub mod organisations;
+pub mod outbox;
 pub mod users;

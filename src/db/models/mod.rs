@@ -3,7 +3,9 @@
 pub mod audit;
 pub mod collaboration;
 pub mod incident;
+pub mod notification;
 pub mod organisation;
+pub mod outbox;
 pub mod throttle;
 pub mod user;
 
