@@ -403,7 +403,8 @@ fn load_mail(env: &dyn Env, file: &FileSettings) -> anyhow::Result<MailSettings>
             "MAIL_LEASE_SECONDS",
             file.mail_lease_seconds,
             300,
-            (1, 86_400),
+            // At least two SMTP timeouts (see mail::worker), or no message could ever be sent.
+            (120, 86_400),
         )?),
         alert_after: Duration::from_secs(
             60 * num(

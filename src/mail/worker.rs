@@ -134,7 +134,8 @@ impl Worker {
             }
             tokio::select! {
                 _ = tokio::time::sleep(self.settings.mail.poll_interval) => {}
-                _ = stop.changed() => {}
+                // A dropped sender means nobody can ask us to stop any more: stop now.
+                changed = stop.changed() => if changed.is_err() { break },
             }
             if *stop.borrow() {
                 break;

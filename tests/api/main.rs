@@ -6,4 +6,6 @@ mod edge;
 mod helpers;
 mod incidents;
 mod public;
+mod mail;
+mod smtp_sink;
 mod users;
