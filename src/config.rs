@@ -256,6 +256,16 @@ impl Settings {
             // lettre's own parser: catches a bad host or `?tls=` value now, not at first send.
             lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(smtp.expose())
                 .map_err(|e| anyhow!("QALXAN_SMTP_URL is not usable: {e}"))?;
+            // A password over plain SMTP to another machine would cross the network readable.
+            let parsed = url::Url::parse(smtp.expose())?;
+            let loopback = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+            if scheme == "smtp"
+                && parsed.password().is_some()
+                && !parsed.query_pairs().any(|(k, _)| k == "tls")
+                && !loopback
+            {
+                bail!("QALXAN_SMTP_URL sends a password without TLS: add ?tls=required (STARTTLS) or use smtps://");
+            }
         }
 
         let log_format = match pick(env, "LOG_FORMAT", file.log_format, |v| v)

@@ -7,6 +7,9 @@
 //! they are taken over when the lease expires, so a crash between "SMTP accepted" and "marked
 //! sent" can send that one message again (with the same Message-ID) — at-least-once, never lost.
 //!
+//! One SMTP connection per message, no pool: CERT mail is a few messages a minute, and lettre's
+//! pool spawns tasks when dropped, which panics when a runtime is already shutting down.
+//!
 //! Transport: `QALXAN_SMTP_URL` as lettre reads it — `smtp://host:25` plain,
 //! `smtp://user:pass@host:587?tls=required` STARTTLS, `smtps://user:pass@host:465` TLS.
 
@@ -79,11 +82,6 @@ impl Worker {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
             .map_err(|e| anyhow!("QALXAN_SMTP_URL is not usable: {e}"))?
             .timeout(Some(SMTP_TIMEOUT))
-            .pool_config(
-                lettre::transport::smtp::PoolConfig::new()
-                    .max_size(2)
-                    .idle_timeout(Duration::from_secs(30)),
-            )
             .build();
         let from: Mailbox = settings
             .mail_from
