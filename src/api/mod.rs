@@ -6,8 +6,8 @@ pub mod extract;
 pub mod incidents;
 pub mod ops;
 pub mod organisations;
-pub mod public;
 pub mod outbox;
+pub mod public;
 pub mod users;
 pub mod views;
 

@@ -5,7 +5,7 @@ mod cli;
 mod edge;
 mod helpers;
 mod incidents;
-mod public;
 mod mail;
+mod public;
 mod smtp_sink;
 mod users;
