@@ -39,13 +39,15 @@ pub enum Action {
     ProposeAssets,
     /// See the registry (outsiders: their own organisation's assets).
     ReadAssets,
+    /// See the mail outbox and send failed mail again.
+    ManageOutbox,
 }
 
 pub fn allows(role: Role, action: Action) -> bool {
     use Action::*;
     use Role::*;
     match action {
-        ManageOrganisations | ManageUsers => role == Admin,
+        ManageOrganisations | ManageUsers | ManageOutbox => role == Admin,
         ListOrganisations => true,
         ListUsers => matches!(role, Admin | Coordinator | Responder | Auditor),
         ReadAudit => matches!(role, Admin | Auditor),
@@ -142,6 +144,7 @@ mod tests {
                 ReadAssets,
                 &[Admin, Coordinator, Responder, Auditor, Reporter],
             ),
+            (ManageOutbox, &[Admin]),
         ];
         for (action, allowed) in expected {
             for role in Role::ALL {

@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `user create`, `audit verify`, `audit verify-bundle`.
+//! The command line: `serve`, `worker`, `migrate`, `user create`, `audit verify`, `audit verify-bundle`.
 
 use std::{io::BufRead, path::PathBuf};
 
@@ -38,6 +38,8 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Run only the mail worker (it also runs inside `serve`): send queued mail until stopped.
+    Worker,
     /// Manage users from the command line.
     #[command(subcommand)]
     User(UserCommand),
@@ -108,6 +110,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Worker => worker(settings),
         Command::User(UserCommand::Create(args)) => create_user(&settings, args),
         Command::Audit(AuditCommand::Verify) => verify_database(&settings),
         Command::Audit(AuditCommand::VerifyBundle(args)) => verify_bundle(&args),
@@ -168,6 +171,48 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         tracing::info!("stopped");
         Ok(())
     })
+}
+
+fn worker(settings: Settings) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async move {
+        let settings = std::sync::Arc::new(settings);
+        let prepared = settings.clone();
+        let db = tokio::task::spawn_blocking(move || prepare_database(&prepared))
+            .await
+            .context("start-up task failed")??;
+        let worker = crate::mail::Worker::new(db, settings, crate::metrics::Metrics::new())?
+            .context("QALXAN_SMTP_URL is not set: the mail worker has no server to send to")?;
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let running = actix_web::rt::spawn(worker.run(stopped));
+        shutdown_signal().await;
+        tracing::info!("stopping the mail worker");
+        let _ = stop.send(true);
+        let _ = running.await;
+        Ok(())
+    })
+}
+
+/// SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 fn read_password(from_stdin: bool) -> anyhow::Result<String> {

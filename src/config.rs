@@ -98,6 +98,25 @@ pub struct Settings {
     pub public_report_limit: u32,
     /// The Ed25519 seed that signs audit exports, base64 of 32 bytes (validated here).
     pub audit_signing_key: Secret,
+    pub mail: MailSettings,
+}
+
+/// How the outbox worker behaves (see `mail::worker`).
+#[derive(Clone, Debug)]
+pub struct MailSettings {
+    /// A shared mailbox told about every new incident, besides the coordinators.
+    pub duty_mailbox: Option<String>,
+    pub poll_interval: std::time::Duration,
+    /// Attempts before a message is marked `failed`.
+    pub max_attempts: i32,
+    /// Back-off before the second attempt; doubles each time, plus jitter, up to `backoff_max`.
+    pub backoff_base: std::time::Duration,
+    pub backoff_max: std::time::Duration,
+    /// How long a claim holds: a message still `sending` after this is taken over by another
+    /// worker (its own worker crashed).
+    pub lease: std::time::Duration,
+    /// Warn in the log when the oldest unsent message is older than this.
+    pub alert_after: std::time::Duration,
 }
 
 /// What the file may hold; every key is optional and has the same name as the variable
@@ -123,6 +142,13 @@ struct FileSettings {
     login_ip_limit: Option<u32>,
     public_report_limit: Option<u32>,
     audit_signing_key: Option<Secret>,
+    duty_mailbox: Option<String>,
+    mail_poll_ms: Option<u64>,
+    mail_max_attempts: Option<i32>,
+    mail_backoff_ms: Option<u64>,
+    mail_backoff_max_seconds: Option<u64>,
+    mail_lease_seconds: Option<u64>,
+    mail_alert_after_minutes: Option<u64>,
 }
 
 /// Source of raw values: the process environment in production, a map in tests.
@@ -182,6 +208,7 @@ impl Settings {
             None => FileSettings::default(),
         };
 
+        let mail = load_mail(env, &file)?;
         let data_dir = pick(env, "DATA_DIR", file.data_dir, PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("qalxan-data"));
         prepare_data_dir(&data_dir)?;
@@ -228,6 +255,19 @@ impl Settings {
             let scheme = smtp.expose().split("://").next().unwrap_or_default();
             if !matches!(scheme, "smtp" | "smtps") || !smtp.expose().contains("://") {
                 bail!("QALXAN_SMTP_URL must start with smtp:// or smtps://");
+            }
+            // lettre's own parser: catches a bad host or `?tls=` value now, not at first send.
+            lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(smtp.expose())
+                .map_err(|e| anyhow!("QALXAN_SMTP_URL is not usable: {e}"))?;
+            // A password over plain SMTP to another machine would cross the network readable.
+            let parsed = url::Url::parse(smtp.expose())?;
+            let loopback = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+            if scheme == "smtp"
+                && parsed.password().is_some()
+                && !parsed.query_pairs().any(|(k, _)| k == "tls")
+                && !loopback
+            {
+                bail!("QALXAN_SMTP_URL sends a password without TLS: add ?tls=required (STARTTLS) or use smtps://");
             }
         }
 
@@ -306,6 +346,11 @@ impl Settings {
             }
             None => load_or_create_signing_key(&data_dir.join("audit-signing-key"))?,
         };
+        let mail_from = pick(env, "MAIL_FROM", file.mail_from, |v| v)
+            .unwrap_or_else(|| "Qalxan <qalxan@localhost>".into());
+        mail_from
+            .parse::<lettre::message::Mailbox>()
+            .map_err(|e| anyhow!("QALXAN_MAIL_FROM: `{mail_from}` is not a mailbox ({e})"))?;
 
         Ok(Self {
             database,
@@ -317,8 +362,7 @@ impl Settings {
                 .unwrap_or_else(|| "qalxan".into()),
             token_ttl_minutes,
             smtp_url,
-            mail_from: pick(env, "MAIL_FROM", file.mail_from, |v| v)
-                .unwrap_or_else(|| "Qalxan <qalxan@localhost>".into()),
+            mail_from,
             bootstrap_admin_email,
             bootstrap_admin_password,
             cert_name: pick(env, "CERT_NAME", file.cert_name, |v| v)
@@ -329,8 +373,74 @@ impl Settings {
             login_ip_limit,
             public_report_limit,
             audit_signing_key,
+            mail,
         })
     }
+}
+
+fn load_mail(env: &dyn Env, file: &FileSettings) -> anyhow::Result<MailSettings> {
+    use std::time::Duration;
+    let num = |name: &str, from_file: Option<u64>, default: u64, range: (u64, u64)| {
+        let value = parse_num(name, env.var(&format!("QALXAN_{name}")), from_file, default)?;
+        if !(range.0..=range.1).contains(&value) {
+            bail!("QALXAN_{name} must be between {} and {}", range.0, range.1);
+        }
+        Ok::<u64, anyhow::Error>(value)
+    };
+    let duty_mailbox = match pick(env, "DUTY_MAILBOX", file.duty_mailbox.clone(), |v| v) {
+        Some(raw) => Some(
+            crate::domain::identity::EmailAddress::parse(&raw)
+                .map_err(|e| anyhow!("QALXAN_DUTY_MAILBOX: `{raw}` {e}"))?
+                .as_str()
+                .to_owned(),
+        ),
+        None => None,
+    };
+    let max_attempts = num(
+        "MAIL_MAX_ATTEMPTS",
+        file.mail_max_attempts.map(|n| n.max(0) as u64),
+        10,
+        (1, 100),
+    )? as i32;
+    let backoff_base = Duration::from_millis(num(
+        "MAIL_BACKOFF_MS",
+        file.mail_backoff_ms,
+        30_000,
+        (10, 86_400_000),
+    )?);
+    let backoff_max = Duration::from_secs(num(
+        "MAIL_BACKOFF_MAX_SECONDS",
+        file.mail_backoff_max_seconds,
+        3_600,
+        (1, 7 * 86_400),
+    )?);
+    Ok(MailSettings {
+        duty_mailbox,
+        poll_interval: Duration::from_millis(num(
+            "MAIL_POLL_MS",
+            file.mail_poll_ms,
+            5_000,
+            (10, 3_600_000),
+        )?),
+        max_attempts,
+        backoff_base,
+        backoff_max: backoff_max.max(backoff_base),
+        lease: Duration::from_secs(num(
+            "MAIL_LEASE_SECONDS",
+            file.mail_lease_seconds,
+            300,
+            // At least two SMTP timeouts (see mail::worker), or no message could ever be sent.
+            (120, 86_400),
+        )?),
+        alert_after: Duration::from_secs(
+            60 * num(
+                "MAIL_ALERT_AFTER_MINUTES",
+                file.mail_alert_after_minutes,
+                30,
+                (1, 7 * 24 * 60),
+            )?,
+        ),
+    })
 }
 
 fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
@@ -517,6 +627,15 @@ mod tests {
                 "not base64!",
                 "QALXAN_AUDIT_SIGNING_KEY",
             ),
+            (
+                "QALXAN_SMTP_URL",
+                "smtp://mail?tls=sometimes",
+                "QALXAN_SMTP_URL",
+            ),
+            ("QALXAN_MAIL_FROM", "not a mailbox", "QALXAN_MAIL_FROM"),
+            ("QALXAN_DUTY_MAILBOX", "duty", "QALXAN_DUTY_MAILBOX"),
+            ("QALXAN_MAIL_MAX_ATTEMPTS", "0", "QALXAN_MAIL_MAX_ATTEMPTS"),
+            ("QALXAN_MAIL_POLL_MS", "soon", "QALXAN_MAIL_POLL_MS"),
         ] {
             let err = Settings::load(None, &env(&[(key, value)], dir.path())).unwrap_err();
             assert!(format!("{err:#}").contains(expected), "{key}: {err:#}");

@@ -1,11 +1,14 @@
-//! Prometheus metrics: requests and latency by route pattern and status, and pool usage.
+//! Prometheus metrics: requests and latency by route pattern and status, pool usage, and the
+//! mail outbox (depth and age read from the database at scrape time, so every node reports
+//! the shared queue; sent and failed counts per process).
 //! One registry per application instance, so tests running side by side do not mix counts.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
 };
 
-use crate::db::Pool;
+use crate::db::{models::outbox::Stats, Pool};
 
 #[derive(Clone)]
 pub struct Metrics {
@@ -15,6 +18,11 @@ pub struct Metrics {
     pool_connections: IntGauge,
     pool_idle: IntGauge,
     pool_max: IntGauge,
+    outbox_pending: IntGauge,
+    outbox_failed: IntGauge,
+    outbox_oldest_age: IntGauge,
+    outbox_sent_total: IntCounter,
+    outbox_failures_total: IntCounter,
 }
 
 impl Default for Metrics {
@@ -55,12 +63,39 @@ impl Metrics {
         .expect("valid metric");
         let pool_max = IntGauge::new("qalxan_db_pool_max_connections", "Configured pool size")
             .expect("valid metric");
+        let gauge = |name: &str, help: &str| IntGauge::new(name, help).expect("valid metric");
+        let counter = |name: &str, help: &str| IntCounter::new(name, help).expect("valid metric");
+        let outbox_pending = gauge(
+            "qalxan_outbox_pending",
+            "Mail not yet sent and not given up on (pending or being sent)",
+        );
+        let outbox_failed = gauge(
+            "qalxan_outbox_failed",
+            "Mail given up on, waiting for an administrator",
+        );
+        let outbox_oldest_age = gauge(
+            "qalxan_outbox_oldest_pending_age_seconds",
+            "Age of the oldest unsent mail (0 when none)",
+        );
+        let outbox_sent_total = counter(
+            "qalxan_outbox_sent_total",
+            "Mail handed to the SMTP server by this process",
+        );
+        let outbox_failures_total = counter(
+            "qalxan_outbox_failures_total",
+            "Failed mail attempts in this process",
+        );
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
             Box::new(pool_connections.clone()),
             Box::new(pool_idle.clone()),
             Box::new(pool_max.clone()),
+            Box::new(outbox_pending.clone()),
+            Box::new(outbox_failed.clone()),
+            Box::new(outbox_oldest_age.clone()),
+            Box::new(outbox_sent_total.clone()),
+            Box::new(outbox_failures_total.clone()),
         ] {
             registry
                 .register(collector)
@@ -73,7 +108,31 @@ impl Metrics {
             pool_connections,
             pool_idle,
             pool_max,
+            outbox_pending,
+            outbox_failed,
+            outbox_oldest_age,
+            outbox_sent_total,
+            outbox_failures_total,
         }
+    }
+
+    pub fn outbox_sent(&self) {
+        self.outbox_sent_total.inc();
+    }
+
+    pub fn outbox_failure(&self) {
+        self.outbox_failures_total.inc();
+    }
+
+    /// Called with fresh queue numbers just before rendering.
+    pub fn set_outbox(&self, stats: &Stats, now: chrono::NaiveDateTime) {
+        self.outbox_pending.set(stats.unsent);
+        self.outbox_failed.set(stats.failed);
+        self.outbox_oldest_age.set(
+            stats
+                .oldest_unsent_at
+                .map_or(0, |t| (now - t).num_seconds().max(0)),
+        );
     }
 
     pub fn registry(&self) -> &Registry {

@@ -76,9 +76,24 @@ impl Application {
         &self.state
     }
 
-    /// Runs until SIGTERM or SIGINT, then finishes in-flight requests (up to 30 s).
+    /// Runs until SIGTERM or SIGINT, then finishes in-flight requests (up to 30 s). The mail
+    /// worker runs alongside (when SMTP is configured) and stops after the server, finishing
+    /// the batch in hand.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let worker = crate::mail::worker::spawn(
+            self.state.db.clone(),
+            self.state.settings.clone(),
+            self.state.metrics.clone(),
+            stopped,
+        )
+        .map_err(|e| std::io::Error::other(format!("{e:#}")))?;
+        let result = self.server.await;
+        let _ = stop.send(true);
+        if let Some(worker) = worker {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(60), worker).await;
+        }
+        result
     }
 }
 

@@ -1,3 +1,5 @@
+use std::collections::BTreeMap;
+
 use actix_web::{web, HttpRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -79,15 +81,32 @@ pub async fn login(
     }))
 }
 
+/// The signed-in user, with their mail preferences.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeView {
+    #[serde(flatten)]
+    pub user: UserView,
+    /// Each kind of mail that may be switched off, and whether it is on. Essential mail
+    /// (receipts, assignments, new incidents, sharing) is always sent and not listed.
+    pub notifications: BTreeMap<String, bool>,
+}
+
 /// The signed-in user.
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
-    responses((status = 200, body = UserView), (status = 401, body = Problem)))]
-pub async fn me(state: web::Data<AppState>, actor: Actor) -> AppResult<web::Json<UserView>> {
-    let user = state
+    responses((status = 200, body = MeView), (status = 401, body = Problem)))]
+pub async fn me(state: web::Data<AppState>, actor: Actor) -> AppResult<web::Json<MeView>> {
+    let me = state
         .db
-        .run(move |conn| services::users::get(conn, &actor, actor.user_id))
+        .run(move |conn| {
+            let user = services::users::get(conn, &actor, actor.user_id)?;
+            let notifications = services::notify::preferences(conn, user.id)?;
+            Ok(MeView {
+                user: user.into(),
+                notifications,
+            })
+        })
         .await?;
-    Ok(web::Json(user.into()))
+    Ok(web::Json(me))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -100,20 +119,23 @@ pub struct UpdateMeRequest {
     /// A new password (at least 12 characters, not your email); needs `current_password`.
     pub new_password: Option<String>,
     pub current_password: Option<String>,
+    /// Switch kinds of mail on or off, e.g. `{"comment_shared": false}`. Only
+    /// `incident_acknowledged`, `comment_shared` and `status_changed` can be switched off.
+    pub notifications: Option<BTreeMap<String, bool>>,
 }
 
-/// Change your own name, language or password.
+/// Change your own name, language, password or mail preferences.
 #[utoipa::path(patch, path = "/api/v1/me", tag = "auth", security(("bearer" = [])), request_body = UpdateMeRequest,
-    responses((status = 200, body = UserView), (status = 401, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = MeView), (status = 401, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_me(
     state: web::Data<AppState>,
     actor: Actor,
     JsonBody(body): JsonBody<UpdateMeRequest>,
-) -> AppResult<web::Json<UserView>> {
-    let user = state
+) -> AppResult<web::Json<MeView>> {
+    let me = state
         .db
         .run(move |conn| {
-            services::users::update_own(
+            let user = services::users::update_own(
                 conn,
                 &actor,
                 services::users::OwnPatch {
@@ -121,9 +143,15 @@ pub async fn update_me(
                     locale: body.locale,
                     new_password: body.new_password,
                     current_password: body.current_password,
+                    notifications: body.notifications,
                 },
-            )
+            )?;
+            let notifications = services::notify::preferences(conn, user.id)?;
+            Ok(MeView {
+                user: user.into(),
+                notifications,
+            })
         })
         .await?;
-    Ok(web::Json(user.into()))
+    Ok(web::Json(me))
 }

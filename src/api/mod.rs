@@ -10,6 +10,7 @@ pub mod incidents;
 pub mod observables;
 pub mod ops;
 pub mod organisations;
+pub mod outbox;
 pub mod public;
 pub mod users;
 pub mod views;
@@ -36,6 +37,7 @@ use utoipa::{
         assets::create, assets::list, assets::get, assets::update, assets::link, assets::links,
         observables::add, observables::list, observables::correlate, observables::import,
         audit::search, audit::verify, audit::export, audit::public_key,
+        outbox::list, outbox::retry,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldErrors)),
     modifiers(&BearerAuth),
@@ -50,6 +52,7 @@ use utoipa::{
         (name = "observables", description = "Indicators of compromise and their correlation"),
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "audit", description = "The tamper-evident audit trail: search, verification, signed exports"),
+        (name = "admin", description = "Administration: the mail outbox"),
     )
 )]
 pub struct ApiDoc;
@@ -161,6 +164,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/audit", web::get().to(audit::search))
                 .route("/audit/verify", web::get().to(audit::verify))
                 .route("/audit/export", web::get().to(audit::export))
-                .route("/audit/public-key", web::get().to(audit::public_key)),
+                .route("/audit/public-key", web::get().to(audit::public_key))
+                .route("/admin/outbox", web::get().to(outbox::list))
+                .route("/admin/outbox/{id}/retry", web::post().to(outbox::retry)),
         );
 }

@@ -33,6 +33,15 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError
 /// Prometheus text format.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus metrics", content_type = "text/plain")))]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    // Queue numbers come from the database; without it the rest of the metrics still render.
+    match state
+        .db
+        .run(|conn| Ok(crate::db::models::outbox::stats(conn)?))
+        .await
+    {
+        Ok(stats) => state.metrics.set_outbox(&stats, crate::domain::time::now()),
+        Err(error) => tracing::warn!(%error, "cannot read outbox statistics for /metrics"),
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(state.metrics.render(state.db.pool()))

@@ -65,6 +65,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        kind -> Text,
+        recipient_email -> Text,
+        recipient_user_id -> Nullable<BigInt>,
+        locale -> Text,
+        incident_id -> Nullable<BigInt>,
+        thread_key -> Nullable<Text>,
+        context -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        locked_until -> Nullable<Timestamp>,
+        claimed_by -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        message_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notification_optouts (user_id, kind) {
+        user_id -> BigInt,
+        kind -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 
 diesel::table! {
@@ -204,6 +234,7 @@ diesel::joinable!(incident_assets -> incidents (incident_id));
 diesel::joinable!(incident_assets -> assets (asset_id));
 diesel::joinable!(observables -> incidents (incident_id));
 diesel::joinable!(assets -> organisations (organisation_id));
+diesel::joinable!(notification_optouts -> users (user_id));
 // Every table, once: the macro implements each pair.
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -219,4 +250,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     assets,
     incident_assets,
     observables,
+    outbox,
+    notification_optouts
 );

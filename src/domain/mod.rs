@@ -3,6 +3,7 @@
 pub mod asset;
 pub mod identity;
 pub mod incident;
+pub mod notification;
 pub mod observable;
 pub mod reference_data;
 pub mod search;

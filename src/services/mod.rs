@@ -11,6 +11,8 @@ pub mod audit_verify;
 pub mod auth;
 pub mod bootstrap;
 pub mod incidents;
+pub mod notify;
 pub mod observables;
 pub mod organisations;
+pub mod outbox;
 pub mod users;

@@ -13,7 +13,10 @@ use crate::{
     },
     domain::{identity, identity::EmailAddress, time, Locale, Role},
     error::{AppError, AppResult, FieldErrors},
-    services::audit::{self, By, Entry},
+    services::{
+        audit::{self, By, Entry},
+        notify,
+    },
 };
 
 pub struct UserInput {
@@ -221,6 +224,8 @@ pub struct OwnPatch {
     pub locale: Option<String>,
     pub new_password: Option<String>,
     pub current_password: Option<String>,
+    /// Mail kinds switched on or off (see `services::notify`).
+    pub notifications: Option<std::collections::BTreeMap<String, bool>>,
 }
 
 pub fn update_own(conn: &mut DbConn, actor: &Actor, patch: OwnPatch) -> AppResult<User> {
@@ -233,6 +238,13 @@ pub fn update_own(conn: &mut DbConn, actor: &Actor, patch: OwnPatch) -> AppResul
         .locale
         .as_deref()
         .map(|l| errors.check("locale", Locale::parse(l)));
+    if let Some(Err(fields)) = patch.notifications.as_ref().map(notify::check_preferences) {
+        for (field, messages) in fields.0 {
+            for m in messages {
+                errors.add(&field, m);
+            }
+        }
+    }
     errors.into_result()?;
     let me = user::find(conn, actor.user_id)?;
     let password_hash = match &patch.new_password {
@@ -270,6 +282,12 @@ pub fn update_own(conn: &mut DbConn, actor: &Actor, patch: OwnPatch) -> AppResul
         ]);
         if password_hash.is_some() {
             details["password"] = json!("changed");
+        }
+        if let Some(requested) = &patch.notifications {
+            let changed = notify::set_preferences(conn, me.id, requested)?;
+            if !changed.is_empty() {
+                details["notifications"] = json!(changed);
+            }
         }
         audit::append(
             conn,

@@ -7,6 +7,8 @@ mod cli;
 mod edge;
 mod helpers;
 mod incidents;
+mod mail;
 mod observables;
 mod public;
+mod smtp_sink;
 mod users;

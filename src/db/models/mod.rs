@@ -4,8 +4,10 @@ pub mod asset;
 pub mod audit;
 pub mod collaboration;
 pub mod incident;
+pub mod notification;
 pub mod observable;
 pub mod organisation;
+pub mod outbox;
 pub mod throttle;
 pub mod user;
 

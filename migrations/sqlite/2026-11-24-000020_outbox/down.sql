@@ -1,0 +1,2 @@
+DROP TABLE notification_optouts;
+DROP TABLE outbox;
