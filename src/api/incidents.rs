@@ -53,7 +53,7 @@ pub async fn create(
     actor: Actor,
     JsonBody(body): JsonBody<CreateIncident>,
 ) -> AppResult<HttpResponse> {
-    let prefix = state.settings.reference_prefix.clone();
+    let settings = state.settings.clone();
     let viewer = actor.clone();
     let created = state
         .db
@@ -61,7 +61,7 @@ pub async fn create(
             incidents::create(
                 conn,
                 &actor,
-                &prefix,
+                &settings,
                 IncidentInput {
                     title: body.title,
                     description: body.description,

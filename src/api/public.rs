@@ -42,14 +42,14 @@ pub async fn submit(
     JsonBody(body): JsonBody<CreatePublicReport>,
 ) -> AppResult<HttpResponse> {
     let ip = client_ip(&req);
-    let prefix = state.settings.reference_prefix.clone();
+    let settings = state.settings.clone();
     let limit = state.settings.public_report_limit as i32;
     let (incident, tracking_code) = state
         .db
         .run(move |conn| {
             public::submit(
                 conn,
-                &prefix,
+                &settings,
                 ip.as_deref(),
                 limit,
                 PublicReport {

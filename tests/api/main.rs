@@ -8,6 +8,7 @@ mod edge;
 mod helpers;
 mod incidents;
 mod mail;
+mod notifications;
 mod observables;
 mod public;
 mod smtp_sink;

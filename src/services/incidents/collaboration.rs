@@ -84,6 +84,7 @@ pub fn add_comment(
             "comment.added",
             json!({ "comment_id": comment.id, "visibility": comment.visibility, "body": comment.body }),
         )?;
+        super::notices::comment_shared(conn, &incident, &comment, actor)?;
         Ok(comment)
     })
 }
@@ -154,6 +155,7 @@ pub fn add_task(
             "task.created",
             json!({ "task_id": task.id, "title": task.title, "assignee_id": task.assignee_id, "due_at": task.due_at.map(time::rfc3339) }),
         )?;
+        super::notices::task_assigned(conn, &incident, &task, actor)?;
         Ok(task)
     })
 }
@@ -199,7 +201,7 @@ pub fn update_task(
     errors.into_result()?;
     write_tx(conn, |conn| {
         let before = rows::find_task(conn, task_id)?;
-        visible_incident(conn, actor, before.incident_id)?;
+        let incident = visible_incident(conn, actor, before.incident_id)?;
         if let Some(assignee) = patch.assignee_id {
             check_staff_assignee(conn, assignee)?;
         }
@@ -238,6 +240,9 @@ pub fn update_task(
             "task.updated",
             json!({ "task_id": task_id, "changes": details }),
         )?;
+        if after.assignee_id.is_some() && after.assignee_id != before.assignee_id {
+            super::notices::task_assigned(conn, &incident, &after, actor)?;
+        }
         Ok(after)
     })
 }
@@ -298,6 +303,15 @@ pub fn share(
             incident.id,
             "incident.shared",
             json!({ "organisation_id": org.id, "organisation": org.name, "max_tlp": share.max_tlp }),
+        )?;
+        super::notices::shared(
+            conn,
+            &incident,
+            org.id,
+            &org.name,
+            &share.max_tlp,
+            share.max_tlp_rank,
+            actor,
         )?;
         Ok(share)
     })

@@ -3,6 +3,7 @@
 //! event into the incident's own stream in the same transaction.
 
 pub mod collaboration;
+pub mod notices;
 pub mod public;
 pub mod workflow;
 
@@ -12,6 +13,7 @@ use serde_json::{json, Value};
 use crate::{
     auth::Actor,
     authz::{self, Action},
+    config::Settings,
     db::{
         models::{
             audit::{self as audit_db, AuditEvent},
@@ -221,7 +223,7 @@ pub fn insert_new(
 pub fn create(
     conn: &mut DbConn,
     actor: &Actor,
-    prefix: &str,
+    settings: &Settings,
     input: IncidentInput,
 ) -> AppResult<Incident> {
     authz::require(actor, Action::CreateIncident)?;
@@ -258,7 +260,9 @@ pub fn create(
                 "cert"
             },
         };
-        insert_new(conn, prefix, org.id, &checked, &intake)
+        let created = insert_new(conn, &settings.reference_prefix, org.id, &checked, &intake)?;
+        notices::created(conn, &settings.mail, &created, Some(actor), &org.name)?;
+        Ok(created)
     })
 }
 

@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     auth::throttle::{self, KeyKind},
+    config::Settings,
     db::{
         models::{
             collaboration::{self as rows, Comment},
@@ -43,7 +44,7 @@ pub fn tracking_hash(code: &str) -> String {
 /// it with the tracking code, which is shown once and never stored.
 pub fn submit(
     conn: &mut DbConn,
-    prefix: &str,
+    settings: &Settings,
     ip: Option<&str>,
     per_address_limit: i32,
     report: PublicReport,
@@ -103,7 +104,14 @@ pub fn submit(
             tracking_hash: Some(&hash),
             source: "public",
         };
-        let created = insert_new(conn, prefix, public_org.id, &checked, &intake)?;
+        let created = insert_new(
+            conn,
+            &settings.reference_prefix,
+            public_org.id,
+            &checked,
+            &intake,
+        )?;
+        super::notices::created(conn, &settings.mail, &created, None, &public_org.name)?;
         Ok((created, code.clone()))
     })
 }

@@ -154,6 +154,7 @@ pub fn transition(
                 json!({ "duplicate_id": id, "duplicate_reference": after.reference }),
             )?;
         }
+        super::notices::transitioned(conn, &before, &after, actor)?;
         Ok(after)
     })
 }
@@ -174,6 +175,7 @@ pub fn assign(
                 before.status
             )));
         }
+        let mut assignee_name = String::new();
         if let Some(assignee) = assignee_id {
             let user = user::find(conn, assignee)
                 .map_err(|_| AppError::field("assignee_id", "does not name an existing user"))?;
@@ -184,6 +186,7 @@ pub fn assign(
                     "must be an active member of the CERT staff",
                 ));
             }
+            assignee_name = user.display_name;
         }
         if before.assignee_id == assignee_id {
             return Ok(before);
@@ -204,6 +207,7 @@ pub fn assign(
             "incident.assigned",
             json!({ "before": before.assignee_id, "after": assignee_id }),
         )?;
+        super::notices::assigned(conn, &after, actor, &assignee_name)?;
         Ok(after)
     })
 }
