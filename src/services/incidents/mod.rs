@@ -3,6 +3,7 @@
 //! event into the incident's own stream in the same transaction.
 
 pub mod collaboration;
+pub mod export;
 pub mod notices;
 pub mod public;
 pub mod workflow;

@@ -1,0 +1,76 @@
+//! Case-history exports of one incident for auditors: a signed JSON bundle or CSV.
+
+use actix_web::{http::header, web, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::{
+    api::{
+        audit_csv,
+        views::{AuditEventView, CommentView, IncidentAssetView, IncidentView, ObservableView, ShareView, TaskView},
+    },
+    auth::Actor,
+    error::{AppError, AppResult, Problem},
+    services::{
+        audit_export::AuditSigner,
+        incidents::export::{self, CaseFile},
+    },
+    state::AppState,
+};
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `json` (default: the signed bundle), `csv` (one row per event) or `html` (a printable report).
+    pub format: Option<String>,
+}
+
+/// The `case` member of a bundle: the API's own shapes, so readers need learn only one.
+pub fn case_json(case: &CaseFile, actor: &Actor) -> Value {
+    json!({
+        "incident": IncidentView::for_actor(case.incident.clone(), actor),
+        "comments": case.comments.iter().cloned().map(CommentView::from).collect::<Vec<_>>(),
+        "tasks": case.tasks.iter().cloned().map(TaskView::from).collect::<Vec<_>>(),
+        "shares": case.shares.iter().cloned().map(ShareView::from).collect::<Vec<_>>(),
+        "observables": case.observables.iter().cloned().map(|o| ObservableView::new(o, vec![], vec![])).collect::<Vec<_>>(),
+        "assets": case.assets.iter().cloned().map(IncidentAssetView::from).collect::<Vec<_>>(),
+    })
+}
+
+fn attachment(name: &str) -> (header::HeaderName, String) {
+    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))
+}
+
+/// The whole case history of an incident (auditors and admins); each export is audited.
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/export", tag = "audit", security(("bearer" = [])), params(ExportQuery),
+    responses((status = 200, description = "A signed `qalxan-case-bundle/1` (json), CSV or HTML", body = Object),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn incident(state: web::Data<AppState>, actor: Actor, id: web::Path<i64>, query: web::Query<ExportQuery>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    match query.format.as_deref().unwrap_or("json") {
+        "json" => {
+            let signer = AuditSigner::from_settings(&state.settings).map_err(AppError::Internal)?;
+            let viewer = actor.clone();
+            let bundle = state
+                .db
+                .run(move |conn| export::bundle(conn, &actor, id, &signer, |case| case_json(case, &viewer)))
+                .await?;
+            let reference = bundle["case"]["incident"]["reference"].as_str().unwrap_or("incident").to_owned();
+            Ok(HttpResponse::Ok().insert_header(attachment(&format!("{reference}.json"))).json(bundle))
+        }
+        "csv" => {
+            let case = state.db.run(move |conn| export::case_file(conn, &actor, id, "csv")).await?;
+            Ok(HttpResponse::Ok()
+                .content_type("text/csv; charset=utf-8")
+                .insert_header(attachment(&format!("{}.csv", case.incident.reference)))
+                .body(audit_csv::to_csv(&case.events)))
+        }
+        "html" => crate::web::export::case_report(&state, actor, id).await,
+        _ => Err(AppError::field("format", "must be json, csv or html")),
+    }
+}
+
+/// Events shaped as in `/history` (kept here so the HTML report reuses them).
+pub fn events_view(case: &CaseFile) -> Vec<AuditEventView> {
+    case.events.iter().cloned().map(AuditEventView::from).collect()
+}
