@@ -98,6 +98,10 @@ pub struct Settings {
     pub public_report_limit: u32,
     /// The Ed25519 seed that signs audit exports, base64 of 32 bytes (validated here).
     pub audit_signing_key: Secret,
+    /// A web session ends after this long without a request.
+    pub session_idle_minutes: i64,
+    /// A web session ends this long after sign-in, however busy.
+    pub session_max_hours: i64,
 }
 
 /// What the file may hold; every key is optional and has the same name as the variable
@@ -123,6 +127,8 @@ struct FileSettings {
     login_ip_limit: Option<u32>,
     public_report_limit: Option<u32>,
     audit_signing_key: Option<Secret>,
+    session_idle_minutes: Option<i64>,
+    session_max_hours: Option<i64>,
 }
 
 /// Source of raw values: the process environment in production, a map in tests.
@@ -307,6 +313,25 @@ impl Settings {
             None => load_or_create_signing_key(&data_dir.join("audit-signing-key"))?,
         };
 
+        let session_idle_minutes = parse_num(
+            "SESSION_IDLE_MINUTES",
+            env.var("QALXAN_SESSION_IDLE_MINUTES"),
+            file.session_idle_minutes,
+            60,
+        )?;
+        if !(5..=24 * 60).contains(&session_idle_minutes) {
+            bail!("QALXAN_SESSION_IDLE_MINUTES must be between 5 and 1440");
+        }
+        let session_max_hours = parse_num(
+            "SESSION_MAX_HOURS",
+            env.var("QALXAN_SESSION_MAX_HOURS"),
+            file.session_max_hours,
+            8,
+        )?;
+        if !(1..=24 * 7).contains(&session_max_hours) {
+            bail!("QALXAN_SESSION_MAX_HOURS must be between 1 and 168");
+        }
+
         Ok(Self {
             database,
             bind,
@@ -329,6 +354,8 @@ impl Settings {
             login_ip_limit,
             public_report_limit,
             audit_signing_key,
+            session_idle_minutes,
+            session_max_hours,
         })
     }
 }
@@ -506,6 +533,12 @@ mod tests {
                 "QALXAN_REFERENCE_PREFIX",
             ),
             ("QALXAN_TOKEN_TTL_MINUTES", "0", "QALXAN_TOKEN_TTL_MINUTES"),
+            (
+                "QALXAN_SESSION_IDLE_MINUTES",
+                "1",
+                "QALXAN_SESSION_IDLE_MINUTES",
+            ),
+            ("QALXAN_SESSION_MAX_HOURS", "0", "QALXAN_SESSION_MAX_HOURS"),
             ("QALXAN_BOOTSTRAP_ADMIN_EMAIL", "a@b.az", "set together"),
             (
                 "QALXAN_AUDIT_SIGNING_KEY",

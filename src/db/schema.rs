@@ -65,6 +65,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> BigInt,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+        user_agent -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 
 diesel::table! {
@@ -204,6 +216,7 @@ diesel::joinable!(incident_assets -> incidents (incident_id));
 diesel::joinable!(incident_assets -> assets (asset_id));
 diesel::joinable!(observables -> incidents (incident_id));
 diesel::joinable!(assets -> organisations (organisation_id));
+diesel::joinable!(sessions -> users (user_id));
 // Every table, once: the macro implements each pair.
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -219,4 +232,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     assets,
     incident_assets,
     observables,
+    sessions,
 );

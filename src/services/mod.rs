@@ -13,4 +13,5 @@ pub mod bootstrap;
 pub mod incidents;
 pub mod observables;
 pub mod organisations;
+pub mod sessions;
 pub mod users;

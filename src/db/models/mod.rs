@@ -6,6 +6,7 @@ pub mod collaboration;
 pub mod incident;
 pub mod observable;
 pub mod organisation;
+pub mod session;
 pub mod throttle;
 pub mod user;
 
