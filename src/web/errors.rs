@@ -51,11 +51,9 @@ pub fn page_for<B: MessageBody + 'static>(res: &ServiceResponse<B>) -> Option<Ht
     let status = res.status();
     let csrf = res.response().extensions().get::<CsrfRefused>().is_some();
     let req = res.request();
-    let page = req
-        .extensions()
-        .get::<Page>()
-        .cloned()
-        .unwrap_or_else(|| visitor_page(req));
+    // Bound first: `visitor_page` reads cookies, which borrows the extensions mutably.
+    let known = req.extensions().get::<Page>().cloned();
+    let page = known.unwrap_or_else(|| visitor_page(req));
     let (title, text) = keys(status, csrf);
     let template = ErrorTemplate {
         text: page.t(text),

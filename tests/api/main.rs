@@ -9,3 +9,4 @@ mod helpers;
 mod incidents;
 mod public;
 mod users;
+mod web;
