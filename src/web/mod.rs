@@ -67,3 +67,85 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .post(organisations::update),
         );
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{
+        domain::{reference_data, Locale, OrganisationKind, Role},
+        web::i18n::translate,
+    };
+
+    /// Keys built in Rust (labels of codes, titles, notices) exist in every language: a missing
+    /// one would show as the key itself.
+    #[test]
+    fn keys_built_in_code_exist_in_every_language() {
+        let mut keys: Vec<String> = [
+            "login-title",
+            "login-failed",
+            "login-throttled",
+            "login-signed-out",
+            "logout-title",
+            "home-title",
+            "users-title",
+            "user-new-title",
+            "user-edit-title",
+            "organisations-title",
+            "organisation-new-title",
+            "organisation-edit-title",
+            "notice-created",
+            "notice-saved",
+            "nav-home",
+            "nav-users",
+            "nav-organisations",
+            "sector-none",
+            "error-csrf-text",
+            "err-email-taken",
+            "err-name-taken",
+            "err-last-admin",
+            "err-required",
+            "err-email",
+            "err-password-email",
+            "err-password-repeat",
+            "err-organisation-missing",
+            "err-organisation-inactive",
+            "err-staff-role",
+            "err-current-password",
+            "err-min-chars",
+            "err-max-chars",
+            "err-choice",
+            "err-sector",
+            "err-invalid",
+        ]
+        .iter()
+        .map(|k| k.to_string())
+        .collect();
+        for role in Role::ALL {
+            keys.push(format!("role-{role}"));
+            keys.push(format!("home-role-{role}"));
+        }
+        keys.extend(
+            OrganisationKind::ALL
+                .iter()
+                .map(|k| format!("org-kind-{k}")),
+        );
+        keys.extend(Locale::ALL.iter().map(|l| format!("locale-{l}")));
+        keys.extend(
+            reference_data::sectors()
+                .iter()
+                .map(|s| format!("sector-{}", s.sector)),
+        );
+        for status in [400, 403, 404, 405, 409, 413, 429, 500, 503] {
+            keys.push(format!("error-{status}-title"));
+            keys.push(format!("error-{status}-text"));
+        }
+        for locale in Locale::ALL {
+            for key in &keys {
+                assert_ne!(
+                    &translate(*locale, key, &[("min", "1"), ("max", "2")]),
+                    key,
+                    "{locale}"
+                );
+            }
+        }
+    }
+}

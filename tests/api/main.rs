@@ -3,6 +3,7 @@
 mod audit;
 mod audit_export;
 mod auth;
+mod browser;
 mod cli;
 mod edge;
 mod helpers;
