@@ -152,8 +152,8 @@ pub fn normalise(kind: ObservableKind, raw: &str) -> Result<String, String> {
         }
         ObservableKind::Asn => {
             let digits = value
-                .trim_start_matches(|c| c == 'A' || c == 'a')
-                .trim_start_matches(|c| c == 'S' || c == 's');
+                .trim_start_matches(['A', 'a'])
+                .trim_start_matches(['S', 's']);
             match digits.parse::<u32>() {
                 Ok(n) if n > 0 => Ok(format!("AS{n}")),
                 _ => Err("is not an AS number such as AS12345".into()),
