@@ -6,6 +6,7 @@
 
 use std::{
     net::TcpListener,
+    os::unix::process::CommandExt,
     path::PathBuf,
     process::{Child, Command, Stdio},
     time::Duration,
@@ -45,6 +46,8 @@ pub async fn start_browser() -> Option<Browser> {
         .unwrap()
         .port();
     let driver = Command::new(CHROMEDRIVER)
+        // Its own process group, so a failed test can end chromedriver and its Chromium together.
+        .process_group(0)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -95,18 +98,21 @@ impl Browser {
 }
 
 impl Drop for Browser {
+    /// After `close` this only ends chromedriver; after a panic it also ends the browser that
+    /// chromedriver started, which would otherwise outlive the test.
     fn drop(&mut self) {
-        // SIGTERM first so chromedriver takes its Chromium down with it.
-        let _ = Command::new("kill")
-            .arg(self.driver.id().to_string())
-            .status();
-        for _ in 0..20 {
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        for _ in 0..40 {
             if let Ok(Some(_)) = self.driver.try_wait() {
-                return;
+                break;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let _ = self.driver.kill();
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.driver.wait();
     }
 }
