@@ -98,6 +98,10 @@ pub struct Settings {
     pub public_report_limit: u32,
     /// The Ed25519 seed that signs audit exports, base64 of 32 bytes (validated here).
     pub audit_signing_key: Secret,
+    /// A web session ends after this long without a request.
+    pub session_idle_minutes: i64,
+    /// A web session ends this long after sign-in, however busy.
+    pub session_max_hours: i64,
     pub mail: MailSettings,
 }
 
@@ -149,6 +153,8 @@ struct FileSettings {
     mail_backoff_max_seconds: Option<u64>,
     mail_lease_seconds: Option<u64>,
     mail_alert_after_minutes: Option<u64>,
+    session_idle_minutes: Option<i64>,
+    session_max_hours: Option<i64>,
 }
 
 /// Source of raw values: the process environment in production, a map in tests.
@@ -352,6 +358,25 @@ impl Settings {
             .parse::<lettre::message::Mailbox>()
             .map_err(|e| anyhow!("QALXAN_MAIL_FROM: `{mail_from}` is not a mailbox ({e})"))?;
 
+        let session_idle_minutes = parse_num(
+            "SESSION_IDLE_MINUTES",
+            env.var("QALXAN_SESSION_IDLE_MINUTES"),
+            file.session_idle_minutes,
+            60,
+        )?;
+        if !(5..=24 * 60).contains(&session_idle_minutes) {
+            bail!("QALXAN_SESSION_IDLE_MINUTES must be between 5 and 1440");
+        }
+        let session_max_hours = parse_num(
+            "SESSION_MAX_HOURS",
+            env.var("QALXAN_SESSION_MAX_HOURS"),
+            file.session_max_hours,
+            8,
+        )?;
+        if !(1..=24 * 7).contains(&session_max_hours) {
+            bail!("QALXAN_SESSION_MAX_HOURS must be between 1 and 168");
+        }
+
         Ok(Self {
             database,
             bind,
@@ -374,6 +399,8 @@ impl Settings {
             public_report_limit,
             audit_signing_key,
             mail,
+            session_idle_minutes,
+            session_max_hours,
         })
     }
 }
@@ -616,6 +643,12 @@ mod tests {
                 "QALXAN_REFERENCE_PREFIX",
             ),
             ("QALXAN_TOKEN_TTL_MINUTES", "0", "QALXAN_TOKEN_TTL_MINUTES"),
+            (
+                "QALXAN_SESSION_IDLE_MINUTES",
+                "1",
+                "QALXAN_SESSION_IDLE_MINUTES",
+            ),
+            ("QALXAN_SESSION_MAX_HOURS", "0", "QALXAN_SESSION_MAX_HOURS"),
             ("QALXAN_BOOTSTRAP_ADMIN_EMAIL", "a@b.az", "set together"),
             (
                 "QALXAN_AUDIT_SIGNING_KEY",

@@ -23,6 +23,7 @@ use crate::{
     metrics::Metrics,
     services,
     state::AppState,
+    web as html,
 };
 
 pub struct Application {
@@ -108,6 +109,7 @@ fn server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
                 AppError::BadRequest(format!("invalid query string: {err}")).into()
             }))
             .configure(api::routes)
+            .configure(html::routes)
             .service(web::redirect("/api/docs", "/api/docs/"))
             .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi.clone()))
             .default_service(web::to(|| async {
@@ -123,6 +125,10 @@ fn server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
     .run();
     Ok(server)
 }
+
+/// No inline scripts or styles anywhere: pages load only our own files.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /// Per-request edge work that needs the response: metrics, the request id header, and the
 /// security headers every answer carries.
@@ -175,7 +181,7 @@ where
         if !docs && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
             headers.insert(
                 header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
+                HeaderValue::from_static(CSP),
             );
         }
         Ok(res)
@@ -183,16 +189,26 @@ where
 }
 
 /// Errors produced by the framework itself (405, 413 from a payload limit, ...) come without a
-/// body or as plain text; give them the same problem+json shape as ours.
+/// body or as plain text; give them the same problem+json shape as ours, or on pages meant for
+/// people (everything outside `/api/` and the operations endpoints) an HTML error page.
 fn problem_for_bare_errors<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let has_typed_body = res
+    let content_type = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.contains("json") || ct.contains("html"));
-    if has_typed_body {
+        .unwrap_or_default()
+        .to_owned();
+    if content_type.contains("html") {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    // People get an HTML page in their language; machines (the API) get problem+json.
+    let res = match html::errors::replace(res) {
+        Ok(page) => return Ok(ErrorHandlerResponse::Response(page)),
+        Err(res) => res,
+    };
+    if content_type.contains("json") {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

@@ -95,6 +95,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> BigInt,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+        user_agent -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 
 diesel::table! {
@@ -235,6 +247,7 @@ diesel::joinable!(incident_assets -> assets (asset_id));
 diesel::joinable!(observables -> incidents (incident_id));
 diesel::joinable!(assets -> organisations (organisation_id));
 diesel::joinable!(notification_optouts -> users (user_id));
+diesel::joinable!(sessions -> users (user_id));
 // Every table, once: the macro implements each pair.
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -251,5 +264,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     incident_assets,
     observables,
     outbox,
-    notification_optouts
+    notification_optouts,
+    sessions,
 );

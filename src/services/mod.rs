@@ -15,4 +15,5 @@ pub mod notify;
 pub mod observables;
 pub mod organisations;
 pub mod outbox;
+pub mod sessions;
 pub mod users;

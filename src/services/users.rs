@@ -177,6 +177,10 @@ pub fn update(conn: &mut DbConn, actor: &Actor, id: i64, patch: UserPatch) -> Ap
                 ..Default::default()
             },
         )?;
+        if !after.active {
+            // Deactivation ends the user's web sessions at once, not just on their next request.
+            crate::db::models::session::delete_for_user(conn, id)?;
+        }
         // Checked after the write, inside the transaction, so two admins demoting each other
         // at once cannot both succeed.
         if user::count_active_admins(conn)? == 0 {

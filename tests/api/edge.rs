@@ -79,7 +79,7 @@ async fn client_mistakes_are_problem_json_never_5xx() {
     let admin = app.admin().await;
 
     assert_problem(
-        app.get("/no/such/route", &admin.token).await,
+        app.get("/api/v1/no/such/route", &admin.token).await,
         StatusCode::NOT_FOUND,
     )
     .await;

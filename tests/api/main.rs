@@ -3,6 +3,7 @@
 mod audit;
 mod audit_export;
 mod auth;
+mod browser;
 mod cli;
 mod edge;
 mod helpers;
@@ -13,3 +14,4 @@ mod observables;
 mod public;
 mod smtp_sink;
 mod users;
+mod web;

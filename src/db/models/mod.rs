@@ -8,6 +8,7 @@ pub mod notification;
 pub mod observable;
 pub mod organisation;
 pub mod outbox;
+pub mod session;
 pub mod throttle;
 pub mod user;
 

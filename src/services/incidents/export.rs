@@ -60,7 +60,13 @@ pub fn case_file(conn: &mut DbConn, actor: &Actor, id: i64, format: &str) -> App
 
 /// The signed JSON bundle. `to_json` turns the case file into the bundle's `case` member (the
 /// API's shapes live in the API layer).
-pub fn bundle(conn: &mut DbConn, actor: &Actor, id: i64, signer: &AuditSigner, to_json: impl FnOnce(&CaseFile) -> Value) -> AppResult<Value> {
+pub fn bundle(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    signer: &AuditSigner,
+    to_json: impl FnOnce(&CaseFile) -> Value,
+) -> AppResult<Value> {
     write_tx(conn, |conn| {
         let case = read_case(conn, actor, id)?;
         let bundle = build_bundle(conn, to_json(&case), &stream_for(Some(id)), signer)?;
@@ -70,7 +76,13 @@ pub fn bundle(conn: &mut DbConn, actor: &Actor, id: i64, signer: &AuditSigner, t
 }
 
 /// Each export is an audit event in the incident's stream, after the head it exported.
-fn record_export(conn: &mut DbConn, actor: &Actor, incident: &Incident, format: &str, head: Option<&Value>) -> AppResult<()> {
+fn record_export(
+    conn: &mut DbConn,
+    actor: &Actor,
+    incident: &Incident,
+    format: &str,
+    head: Option<&Value>,
+) -> AppResult<()> {
     audit::append(
         conn,
         Entry {

@@ -1,0 +1,92 @@
+# Şablon, ümumi sözlər, rollar, dillər və xəta səhifələri.
+
+skip-to-content = Əsas məzmuna keç
+language-switcher = Dil
+nav-label = Əsas naviqasiya
+nav-home = Ana səhifə
+nav-users = İstifadəçilər
+nav-organisations = Təşkilatlar
+sign-in = Daxil ol
+sign-out = Çıxış
+footer-text = Qalxan — { $cert } insidentlərə cavab sistemi. Məlumatlar Svetofor Protokolu (TLP 2.0) ilə işarələnir.
+back-home = Ana səhifəyə keç
+cancel = Ləğv et
+save = Dəyişiklikləri saxla
+create = Yarat
+edit = Redaktə et
+actions = Əməliyyatlar
+never = heç vaxt
+next-page = Növbəti səhifə
+list-empty = Hələ heç nə yoxdur.
+notice-created = Yaradıldı.
+notice-saved = Dəyişikliklər saxlanıldı.
+status-active = Aktiv
+status-inactive = Deaktiv
+
+field-email = E-poçt ünvanı
+field-password = Parol
+field-new-password = Yeni parol
+field-display-name = Ad
+field-role = Rol
+field-organisation = Təşkilat
+field-locale = Dil
+field-active = Hesab aktivdir
+field-status = Status
+field-last-login = Son giriş
+field-created = Yaradılıb
+field-name = Ad
+field-kind = Növ
+field-sector = Sektor
+field-contact-email = Əlaqə e-poçtu
+
+hint-password = Ən azı 12 simvol; e-poçt ünvanı olmamalıdır.
+hint-new-password = Cari parolu saxlamaq üçün boş buraxın.
+
+role-admin = Administrator
+role-coordinator = Koordinator
+role-responder = Analitik
+role-auditor = Auditor
+role-reporter = Məlumat verən
+role-liaison = Əlaqələndirici
+
+locale-az = Azərbaycan dili
+locale-en = İngilis dili
+locale-ru = Rus dili
+
+form-has-errors = Zəhmət olmasa, işarələnmiş sahələri düzəldin.
+err-required = Bu sahə mütləqdir.
+err-email = Düzgün e-poçt ünvanı daxil edin.
+err-password-email = Parol e-poçt ünvanı ilə eyni olmamalıdır.
+err-password-repeat = Parol eyni simvolun təkrarından ibarət olmamalıdır.
+err-organisation-missing = Mövcud təşkilatı seçin.
+err-organisation-inactive = Bu təşkilat deaktiv edilib.
+err-staff-role = CERT əməkdaşlarının rolları yalnız CERT-in öz təşkilatına aiddir.
+err-current-password = Bu, cari parolunuz deyil.
+err-min-chars = Ən azı { $min } simvol daxil edin.
+err-max-chars = Ən çoxu { $max } simvol daxil edin.
+err-choice = Təklif olunan dəyərlərdən birini seçin.
+err-sector = Siyahıdan sektor seçin.
+err-invalid = Bu dəyər düzgün deyil.
+err-email-taken = Bu e-poçt ünvanı ilə istifadəçi artıq mövcuddur.
+err-name-taken = Bu adda təşkilat artıq mövcuddur.
+err-last-admin = Bu dəyişiklikdən sonra heç bir aktiv administrator qalmaz.
+
+error-400-title = Sorğu başa düşülmədi
+error-400-text = Sorğuda nəsə gözlənildiyi kimi deyil. Geri qayıdıb yenidən cəhd edin.
+error-403-title = Giriş qadağandır
+error-403-text = Rolunuz bu səhifəyə və ya əməliyyata icazə vermir.
+error-csrf-text = Formanın vaxtı keçib və ya forma bu saytdan göndərilməyib. Səhifəni yeniləyib yenidən cəhd edin.
+error-404-title = Səhifə tapılmadı
+error-404-text = Səhifə mövcud deyil və ya sizin üçün görünmür.
+error-405-title = Burada mümkün deyil
+error-405-text = Bu səhifə belə sorğu qəbul etmir.
+error-409-title = Ziddiyyət
+error-409-text = Dəyişiklik mövcud məlumatlarla ziddiyyət təşkil edir.
+error-413-title = Həddən artıq böyükdür
+error-413-text = Göndərdiyiniz məlumat həddən artıq böyükdür.
+error-429-title = Həddən artıq cəhd
+error-429-text = Bir az gözləyib yenidən cəhd edin.
+error-500-title = Xəta baş verdi
+error-500-text = Daxili xəta baş verdi. Qeydə alındı; bir az sonra yenidən cəhd edin.
+error-503-title = Müvəqqəti əlçatan deyil
+error-503-text = Xidmət müvəqqəti əlçatan deyil. Bir neçə dəqiqədən sonra yenidən cəhd edin.

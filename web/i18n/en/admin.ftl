@@ -1,0 +1,44 @@
+# Administration: users and organisations.
+
+users-title = Users
+user-new = New user
+user-new-title = New user
+user-edit-title = Edit user
+back-to-users = Back to users
+
+organisations-title = Organisations
+organisation-new = New organisation
+organisation-new-title = New organisation
+organisation-edit-title = Edit organisation
+back-to-organisations = Back to organisations
+
+org-kind-cert = CERT
+org-kind-government = Government body
+org-kind-cii_operator = Critical infrastructure operator
+org-kind-private = Private company
+org-kind-law_enforcement = Law enforcement
+org-kind-partner_cert = Partner CERT
+org-kind-public = Public
+
+sector-none = No sector
+sector-energy = Energy
+sector-transport = Transport
+sector-banking = Banking
+sector-financial-market-infrastructure = Financial market infrastructures
+sector-health = Health
+sector-drinking-water = Drinking water
+sector-waste-water = Waste water
+sector-digital-infrastructure = Digital infrastructure
+sector-ict-service-management = ICT service management (business-to-business)
+sector-public-administration = Public administration
+sector-space = Space
+sector-postal-and-courier = Postal and courier services
+sector-waste-management = Waste management
+sector-chemicals = Chemicals
+sector-food = Food
+sector-manufacturing = Manufacturing
+sector-digital-providers = Digital providers
+sector-research = Research
+sector-education = Education
+sector-defence-and-national-security = Defence, national security and law enforcement
+sector-other = Other / not sector-specific

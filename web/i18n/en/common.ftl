@@ -1,0 +1,92 @@
+# Layout, shared words, roles, languages and error pages.
+
+skip-to-content = Skip to main content
+language-switcher = Language
+nav-label = Main navigation
+nav-home = Home
+nav-users = Users
+nav-organisations = Organisations
+sign-in = Sign in
+sign-out = Sign out
+footer-text = Qalxan — incident response case manager of { $cert }. Information is labelled with the Traffic Light Protocol (TLP 2.0).
+back-home = Go to the start page
+cancel = Cancel
+save = Save changes
+create = Create
+edit = Edit
+actions = Actions
+never = never
+next-page = Next page
+list-empty = Nothing here yet.
+notice-created = Created.
+notice-saved = Changes saved.
+status-active = Active
+status-inactive = Deactivated
+
+field-email = Email address
+field-password = Password
+field-new-password = New password
+field-display-name = Name
+field-role = Role
+field-organisation = Organisation
+field-locale = Language
+field-active = Account is active
+field-status = Status
+field-last-login = Last sign-in
+field-created = Created
+field-name = Name
+field-kind = Kind
+field-sector = Sector
+field-contact-email = Contact email
+
+hint-password = At least 12 characters; not the email address.
+hint-new-password = Leave empty to keep the current password.
+
+role-admin = Administrator
+role-coordinator = Coordinator
+role-responder = Responder
+role-auditor = Auditor
+role-reporter = Reporter
+role-liaison = Liaison
+
+locale-az = Azerbaijani
+locale-en = English
+locale-ru = Russian
+
+form-has-errors = Please correct the marked fields.
+err-required = This field is required.
+err-email = Enter a valid email address.
+err-password-email = The password must not be the email address.
+err-password-repeat = The password must not repeat a single character.
+err-organisation-missing = Choose an existing organisation.
+err-organisation-inactive = This organisation is deactivated.
+err-staff-role = CERT staff roles belong to the CERT's own organisation.
+err-current-password = This is not your current password.
+err-min-chars = Enter at least { $min } characters.
+err-max-chars = Enter at most { $max } characters.
+err-choice = Choose one of the offered values.
+err-sector = Choose a sector from the list.
+err-invalid = This value is not valid.
+err-email-taken = A user with this email address already exists.
+err-name-taken = An organisation with this name already exists.
+err-last-admin = This change would leave no active administrator.
+
+error-400-title = The request could not be understood
+error-400-text = Something in the request was not as expected. Go back and try again.
+error-403-title = Access denied
+error-403-text = Your role does not allow this page or action.
+error-csrf-text = The form has expired or did not come from this site. Reload the page and try again.
+error-404-title = Page not found
+error-404-text = The page does not exist or is not visible to you.
+error-405-title = Not possible here
+error-405-text = This page does not accept that kind of request.
+error-409-title = Conflict
+error-409-text = The change conflicts with existing data.
+error-413-title = Too large
+error-413-text = What you sent is too large.
+error-429-title = Too many attempts
+error-429-text = Please wait a little and try again.
+error-500-title = Something went wrong
+error-500-text = An internal error occurred. It has been logged; please try again later.
+error-503-title = Temporarily unavailable
+error-503-text = The service is temporarily unavailable. Please try again in a few minutes.
