@@ -5,6 +5,7 @@ mod audit_export;
 mod auth;
 mod cli;
 mod edge;
+mod evidence;
 mod helpers;
 mod incidents;
 mod mail;
