@@ -6,7 +6,6 @@ pub mod audit_csv;
 pub mod auth;
 pub mod collaboration;
 pub mod evidence;
-pub mod evidence_transfer;
 pub mod extract;
 pub mod incidents;
 pub mod observables;

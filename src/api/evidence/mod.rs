@@ -1,25 +1,27 @@
+//! Evidence endpoints: upload, lists and metadata, verified download, chain of custody.
+
 use actix_multipart::Multipart;
 use actix_web::{
     http::header::{self, HeaderValue},
     web, HttpRequest, HttpResponse,
 };
 use base64::{engine::general_purpose::STANDARD, Engine};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
+mod transfer;
+mod views;
+
+pub use views::{CustodyEventView, EvidenceView};
+
+use transfer::{file_body, persist, read_form};
+
 use crate::{
-    api::{
-        evidence_transfer::{file_body, persist, read_form},
-        extract::{JsonBody, ListOf, PageQuery},
-    },
+    api::extract::{JsonBody, ListOf, PageQuery},
     auth::Actor,
-    db::models::{
-        evidence::{CustodyEvent, Evidence},
-        split_page,
-    },
-    domain::{evidence::content_disposition, time::to_utc},
+    db::models::split_page,
+    domain::evidence::content_disposition,
     error::{AppError, AppResult, FieldErrors, Problem},
     services::evidence::{
         self,
@@ -28,79 +30,6 @@ use crate::{
     },
     state::AppState,
 };
-
-/// An evidence record; `sha256` is the hex SHA-256 of the bytes, computed while they arrived.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EvidenceView {
-    pub id: i64,
-    pub incident_id: i64,
-    pub file_name: String,
-    /// As declared by the uploader; downloads are always `application/octet-stream`.
-    pub media_type: String,
-    pub size: i64,
-    pub sha256: String,
-    pub description: String,
-    pub collected_by: Option<i64>,
-    pub collected_at: DateTime<Utc>,
-    pub uploader_organisation_id: i64,
-}
-
-impl From<Evidence> for EvidenceView {
-    fn from(e: Evidence) -> Self {
-        Self {
-            id: e.id,
-            incident_id: e.incident_id,
-            file_name: e.file_name,
-            media_type: e.media_type,
-            size: e.size,
-            sha256: e.sha256,
-            description: e.description,
-            collected_by: e.collected_by,
-            collected_at: to_utc(e.collected_at),
-            uploader_organisation_id: e.uploader_organisation_id,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CustodyEventView {
-    pub id: i64,
-    pub evidence_id: i64,
-    /// `collected`, `accessed`, `integrity_failure`, `transferred`, `sealed`, `returned`, `destroyed`.
-    pub action: String,
-    pub actor_id: Option<i64>,
-    pub from_holder: Option<String>,
-    pub to_holder: Option<String>,
-    pub location: Option<String>,
-    pub purpose: Option<String>,
-    pub authority: Option<String>,
-    pub note: Option<String>,
-    /// The result of re-hashing the stored file, on `accessed` and `integrity_failure`.
-    pub hash_verified: Option<bool>,
-    pub at: DateTime<Utc>,
-    /// The IANA zone the actor worked in.
-    pub time_zone: String,
-}
-
-impl From<CustodyEvent> for CustodyEventView {
-    fn from(c: CustodyEvent) -> Self {
-        Self {
-            id: c.id,
-            evidence_id: c.evidence_id,
-            action: c.action,
-            actor_id: c.actor_id,
-            from_holder: c.from_holder,
-            to_holder: c.to_holder,
-            location: c.location,
-            purpose: c.purpose,
-            authority: c.authority,
-            note: c.note,
-            hash_verified: c.hash_verified,
-            at: to_utc(c.at),
-            time_zone: c.time_zone,
-        }
-    }
-}
 
 /// The upload form (`multipart/form-data`); the parts may come in either order.
 #[derive(ToSchema)]
