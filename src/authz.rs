@@ -41,6 +41,12 @@ pub enum Action {
     ReadAssets,
     /// See the mail outbox and send failed mail again.
     ManageOutbox,
+    /// Upload evidence to a visible incident (reporters: their own organisation's incidents).
+    UploadEvidence,
+    /// See evidence metadata and custody, and download (which scope: `evidence_scope`).
+    ReadEvidence,
+    /// Record transferred, sealed, returned, destroyed.
+    RecordCustody,
 }
 
 pub fn allows(role: Role, action: Action) -> bool {
@@ -60,6 +66,9 @@ pub fn allows(role: Role, action: Action) -> bool {
         ManageAssets => role.is_cert_staff(),
         ProposeAssets => role == Reporter,
         ReadAssets => matches!(role, Admin | Coordinator | Responder | Auditor | Reporter),
+        UploadEvidence => matches!(role, Admin | Coordinator | Responder | Reporter),
+        ReadEvidence => matches!(role, Admin | Coordinator | Responder | Auditor | Reporter),
+        RecordCustody => role.is_cert_staff(),
     }
 }
 
@@ -105,6 +114,24 @@ pub fn incident_scope(actor: &Actor) -> IncidentScope {
     }
 }
 
+/// Which evidence a caller may see: that of the incidents they see and, for the reporter side,
+/// only what their own organisation uploaded (never evidence the CERT or others collected).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EvidenceScope {
+    pub incidents: IncidentScope,
+    pub uploaded_by_organisation: Option<i64>,
+}
+
+pub fn evidence_scope(actor: &Actor) -> EvidenceScope {
+    EvidenceScope {
+        incidents: incident_scope(actor),
+        uploaded_by_organisation: match actor.role {
+            Role::Admin | Role::Coordinator | Role::Responder | Role::Auditor => None,
+            Role::Reporter | Role::Liaison => Some(actor.organisation_id),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,6 +172,12 @@ mod tests {
                 &[Admin, Coordinator, Responder, Auditor, Reporter],
             ),
             (ManageOutbox, &[Admin]),
+            (UploadEvidence, &[Admin, Coordinator, Responder, Reporter]),
+            (
+                ReadEvidence,
+                &[Admin, Coordinator, Responder, Auditor, Reporter],
+            ),
+            (RecordCustody, &[Admin, Coordinator, Responder]),
         ];
         for (action, allowed) in expected {
             for role in Role::ALL {
@@ -177,6 +210,14 @@ mod tests {
             OrganisationScope::Only(7)
         );
         assert_eq!(organisation_scope(&actor(Auditor)), OrganisationScope::All);
+        assert_eq!(
+            evidence_scope(&actor(Reporter)).uploaded_by_organisation,
+            Some(7)
+        );
+        assert_eq!(
+            evidence_scope(&actor(Auditor)).uploaded_by_organisation,
+            None
+        );
         assert_eq!(
             organisation_scope(&actor(Responder)),
             OrganisationScope::All

@@ -103,6 +103,8 @@ pub struct Settings {
     /// A web session ends this long after sign-in, however busy.
     pub session_max_hours: i64,
     pub mail: MailSettings,
+    /// Largest evidence file accepted, in bytes; larger uploads get 413.
+    pub evidence_max_bytes: u64,
 }
 
 /// How the outbox worker behaves (see `mail::worker`).
@@ -122,6 +124,10 @@ pub struct MailSettings {
     /// Warn in the log when the oldest unsent message is older than this.
     pub alert_after: std::time::Duration,
 }
+
+pub const DEFAULT_EVIDENCE_MAX_BYTES: u64 = 1024 * 1024 * 1024;
+/// 1 TiB: a sanity bound against a mistyped limit, far above what one upload should carry.
+const MAX_EVIDENCE_MAX_BYTES: u64 = 1 << 40;
 
 /// What the file may hold; every key is optional and has the same name as the variable
 /// without the `QALXAN_` prefix, in lower case.
@@ -155,6 +161,7 @@ struct FileSettings {
     mail_alert_after_minutes: Option<u64>,
     session_idle_minutes: Option<i64>,
     session_max_hours: Option<i64>,
+    evidence_max_bytes: Option<u64>,
 }
 
 /// Source of raw values: the process environment in production, a map in tests.
@@ -357,6 +364,17 @@ impl Settings {
         mail_from
             .parse::<lettre::message::Mailbox>()
             .map_err(|e| anyhow!("QALXAN_MAIL_FROM: `{mail_from}` is not a mailbox ({e})"))?;
+        let evidence_max_bytes = parse_num(
+            "EVIDENCE_MAX_BYTES",
+            env.var("QALXAN_EVIDENCE_MAX_BYTES"),
+            file.evidence_max_bytes,
+            DEFAULT_EVIDENCE_MAX_BYTES,
+        )?;
+        if !(1..=MAX_EVIDENCE_MAX_BYTES).contains(&evidence_max_bytes) {
+            bail!(
+                "QALXAN_EVIDENCE_MAX_BYTES must be between 1 and {MAX_EVIDENCE_MAX_BYTES} (1 TiB)"
+            );
+        }
 
         let session_idle_minutes = parse_num(
             "SESSION_IDLE_MINUTES",
@@ -401,6 +419,7 @@ impl Settings {
             mail,
             session_idle_minutes,
             session_max_hours,
+            evidence_max_bytes,
         })
     }
 }
@@ -626,6 +645,7 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+        assert_eq!(s1.evidence_max_bytes, 1024 * 1024 * 1024);
     }
 
     #[test]
@@ -669,6 +689,16 @@ mod tests {
             ("QALXAN_DUTY_MAILBOX", "duty", "QALXAN_DUTY_MAILBOX"),
             ("QALXAN_MAIL_MAX_ATTEMPTS", "0", "QALXAN_MAIL_MAX_ATTEMPTS"),
             ("QALXAN_MAIL_POLL_MS", "soon", "QALXAN_MAIL_POLL_MS"),
+            (
+                "QALXAN_EVIDENCE_MAX_BYTES",
+                "0",
+                "QALXAN_EVIDENCE_MAX_BYTES",
+            ),
+            (
+                "QALXAN_EVIDENCE_MAX_BYTES",
+                "1GiB",
+                "QALXAN_EVIDENCE_MAX_BYTES",
+            ),
         ] {
             let err = Settings::load(None, &env(&[(key, value)], dir.path())).unwrap_err();
             assert!(format!("{err:#}").contains(expected), "{key}: {err:#}");

@@ -96,6 +96,8 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     Conflict(String),
+    #[error("{0}")]
+    Gone(String),
     #[error("payload too large")]
     PayloadTooLarge(String),
     #[error("unsupported media type")]
@@ -180,6 +182,7 @@ impl ResponseError for AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Gone(_) => StatusCode::GONE,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -194,6 +197,7 @@ impl ResponseError for AppError {
         let detail = match self {
             AppError::BadRequest(d)
             | AppError::Conflict(d)
+            | AppError::Gone(d)
             | AppError::PayloadTooLarge(d)
             | AppError::UnsupportedMediaType(d) => d.clone(),
             AppError::Unauthorized => "A valid bearer token or session is required.".into(),

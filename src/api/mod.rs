@@ -5,6 +5,7 @@ pub mod audit;
 pub mod audit_csv;
 pub mod auth;
 pub mod collaboration;
+pub mod evidence;
 pub mod extract;
 pub mod incidents;
 pub mod observables;
@@ -38,6 +39,7 @@ use utoipa::{
         observables::add, observables::list, observables::correlate, observables::import,
         audit::search, audit::verify, audit::export, audit::public_key,
         outbox::list, outbox::retry,
+        evidence::upload, evidence::list, evidence::get, evidence::content, evidence::add_custody, evidence::custody,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldErrors)),
     modifiers(&BearerAuth),
@@ -50,6 +52,7 @@ use utoipa::{
         (name = "public", description = "Reporting without an account"),
         (name = "assets", description = "The critical-infrastructure registry"),
         (name = "observables", description = "Indicators of compromise and their correlation"),
+        (name = "evidence", description = "Evidence files and their chain of custody"),
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "audit", description = "The tamper-evident audit trail: search, verification, signed exports"),
         (name = "admin", description = "Administration: the mail outbox"),
@@ -156,6 +159,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .post(observables::import),
                 )
                 .route("/observables", web::get().to(observables::correlate))
+                .service(
+                    web::resource("/incidents/{id}/evidence")
+                        .get(evidence::list)
+                        .post(evidence::upload),
+                )
+                .route("/evidence/{id}", web::get().to(evidence::get))
+                .route("/evidence/{id}/content", web::get().to(evidence::content))
+                .service(
+                    web::resource("/evidence/{id}/custody")
+                        .get(evidence::custody)
+                        .post(evidence::add_custody),
+                )
                 .route("/public/reports", web::post().to(public::submit))
                 .route(
                     "/public/reports/{tracking_code}",

@@ -238,6 +238,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    evidence (id) {
+        id -> BigInt,
+        incident_id -> BigInt,
+        file_name -> Text,
+        media_type -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+        description -> Text,
+        collected_by -> Nullable<BigInt>,
+        collected_at -> Timestamp,
+        uploader_organisation_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    custody_events (id) {
+        id -> BigInt,
+        evidence_id -> BigInt,
+        action -> Text,
+        actor_id -> Nullable<BigInt>,
+        from_holder -> Nullable<Text>,
+        to_holder -> Nullable<Text>,
+        location -> Nullable<Text>,
+        purpose -> Nullable<Text>,
+        authority -> Nullable<Text>,
+        note -> Nullable<Text>,
+        hash_verified -> Nullable<Bool>,
+        at -> Timestamp,
+        time_zone -> Text,
+    }
+}
+
 diesel::joinable!(incidents -> organisations (organisation_id));
 diesel::joinable!(incident_shares -> incidents (incident_id));
 diesel::joinable!(comments -> incidents (incident_id));
@@ -248,6 +281,8 @@ diesel::joinable!(observables -> incidents (incident_id));
 diesel::joinable!(assets -> organisations (organisation_id));
 diesel::joinable!(notification_optouts -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(evidence -> incidents (incident_id));
+diesel::joinable!(custody_events -> evidence (evidence_id));
 // Every table, once: the macro implements each pair.
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -266,4 +301,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     notification_optouts,
     sessions,
+    evidence,
+    custody_events,
 );

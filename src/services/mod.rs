@@ -10,6 +10,7 @@ pub mod audit_search;
 pub mod audit_verify;
 pub mod auth;
 pub mod bootstrap;
+pub mod evidence;
 pub mod incidents;
 pub mod notify;
 pub mod observables;

@@ -6,6 +6,7 @@ mod auth;
 mod browser;
 mod cli;
 mod edge;
+mod evidence;
 mod helpers;
 mod incidents;
 mod mail;

@@ -3,6 +3,7 @@
 pub mod asset;
 pub mod audit;
 pub mod collaboration;
+pub mod evidence;
 pub mod incident;
 pub mod notification;
 pub mod observable;

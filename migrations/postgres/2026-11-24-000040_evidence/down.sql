@@ -1,0 +1,3 @@
+DROP TABLE custody_events;
+DROP TABLE evidence;
+DROP FUNCTION evidence_immutable();

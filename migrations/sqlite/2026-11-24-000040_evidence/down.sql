@@ -1,0 +1,2 @@
+DROP TABLE custody_events;
+DROP TABLE evidence;
