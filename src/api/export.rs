@@ -7,7 +7,10 @@ use serde_json::{json, Value};
 use crate::{
     api::{
         audit_csv,
-        views::{AuditEventView, CommentView, IncidentAssetView, IncidentView, ObservableView, ShareView, TaskView},
+        evidence::views::{CustodyEventView, EvidenceView},
+        views::{
+            CommentView, IncidentAssetView, IncidentView, ObservableView, ShareView, TaskView,
+        },
     },
     auth::Actor,
     error::{AppError, AppResult, Problem},
@@ -34,43 +37,72 @@ pub fn case_json(case: &CaseFile, actor: &Actor) -> Value {
         "shares": case.shares.iter().cloned().map(ShareView::from).collect::<Vec<_>>(),
         "observables": case.observables.iter().cloned().map(|o| ObservableView::new(o, vec![], vec![])).collect::<Vec<_>>(),
         "assets": case.assets.iter().cloned().map(IncidentAssetView::from).collect::<Vec<_>>(),
+        "evidence": case.evidence.iter().cloned().map(|(item, custody)| {
+            let mut value = serde_json::to_value(EvidenceView::from(item)).unwrap_or_default();
+            value["custody"] = json!(custody.into_iter().map(CustodyEventView::from).collect::<Vec<_>>());
+            value
+        }).collect::<Vec<_>>(),
+        "people": case.people,
+        "organisation": { "id": case.incident.organisation_id, "name": case.organisation_name },
     })
 }
 
 fn attachment(name: &str) -> (header::HeaderName, String) {
-    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))
+    (
+        header::CONTENT_DISPOSITION,
+        format!("attachment; filename=\"{name}\""),
+    )
 }
 
 /// The whole case history of an incident (auditors and admins); each export is audited.
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/export", tag = "audit", security(("bearer" = [])), params(ExportQuery),
     responses((status = 200, description = "A signed `qalxan-case-bundle/1` (json), CSV or HTML", body = Object),
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn incident(state: web::Data<AppState>, actor: Actor, id: web::Path<i64>, query: web::Query<ExportQuery>) -> AppResult<HttpResponse> {
-    let id = id.into_inner();
-    match query.format.as_deref().unwrap_or("json") {
+pub async fn incident(
+    state: web::Data<AppState>,
+    actor: Actor,
+    id: web::Path<i64>,
+    query: web::Query<ExportQuery>,
+) -> AppResult<HttpResponse> {
+    respond(&state, actor, id.into_inner(), query.format.as_deref()).await
+}
+
+/// One answer for the API (bearer) and the web UI (session): the same bytes either way.
+pub async fn respond(
+    state: &web::Data<AppState>,
+    actor: Actor,
+    id: i64,
+    format: Option<&str>,
+) -> AppResult<HttpResponse> {
+    match format.unwrap_or("json") {
         "json" => {
             let signer = AuditSigner::from_settings(&state.settings).map_err(AppError::Internal)?;
             let viewer = actor.clone();
             let bundle = state
                 .db
-                .run(move |conn| export::bundle(conn, &actor, id, &signer, |case| case_json(case, &viewer)))
+                .run(move |conn| {
+                    export::bundle(conn, &actor, id, &signer, |case| case_json(case, &viewer))
+                })
                 .await?;
-            let reference = bundle["case"]["incident"]["reference"].as_str().unwrap_or("incident").to_owned();
-            Ok(HttpResponse::Ok().insert_header(attachment(&format!("{reference}.json"))).json(bundle))
+            let reference = bundle["case"]["incident"]["reference"]
+                .as_str()
+                .unwrap_or("incident")
+                .to_owned();
+            Ok(HttpResponse::Ok()
+                .insert_header(attachment(&format!("{reference}.json")))
+                .json(bundle))
         }
         "csv" => {
-            let case = state.db.run(move |conn| export::case_file(conn, &actor, id, "csv")).await?;
+            let case = state
+                .db
+                .run(move |conn| export::case_file(conn, &actor, id, "csv"))
+                .await?;
             Ok(HttpResponse::Ok()
                 .content_type("text/csv; charset=utf-8")
                 .insert_header(attachment(&format!("{}.csv", case.incident.reference)))
                 .body(audit_csv::to_csv(&case.events)))
         }
-        "html" => crate::web::export::case_report(&state, actor, id).await,
+        "html" => crate::web::export::case_report(state, actor, id).await,
         _ => Err(AppError::field("format", "must be json, csv or html")),
     }
-}
-
-/// Events shaped as in `/history` (kept here so the HTML report reuses them).
-pub fn events_view(case: &CaseFile) -> Vec<AuditEventView> {
-    case.events.iter().cloned().map(AuditEventView::from).collect()
 }

@@ -6,6 +6,7 @@ pub mod audit_csv;
 pub mod auth;
 pub mod collaboration;
 pub mod evidence;
+pub mod export;
 pub mod extract;
 pub mod incidents;
 pub mod observables;
@@ -37,7 +38,7 @@ use utoipa::{
         public::submit, public::track,
         assets::create, assets::list, assets::get, assets::update, assets::link, assets::links,
         observables::add, observables::list, observables::correlate, observables::import,
-        audit::search, audit::verify, audit::export, audit::public_key,
+        audit::search, audit::verify, audit::export, audit::public_key, export::incident,
         outbox::list, outbox::retry,
         evidence::upload, evidence::list, evidence::get, evidence::content, evidence::add_custody, evidence::custody,
     ),
@@ -117,6 +118,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 )
                 .route("/incidents/{id}/assign", web::post().to(incidents::assign))
                 .route("/incidents/{id}/history", web::get().to(incidents::history))
+                .route("/incidents/{id}/export", web::get().to(export::incident))
                 .service(
                     web::resource("/incidents/{id}/comments")
                         .get(collaboration::comments)

@@ -16,6 +16,7 @@ pub mod assets;
 pub mod auth;
 pub mod context;
 pub mod errors;
+pub mod export;
 pub mod forms;
 pub mod home;
 pub mod i18n;
@@ -41,6 +42,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .post(auth::logout),
         )
         .route("/language", web::post().to(auth::set_language))
+        .route("/incidents/{id}/export", web::get().to(export::export))
         .service(
             web::resource("/admin/users")
                 .get(users::list)

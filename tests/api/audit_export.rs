@@ -223,7 +223,11 @@ async fn the_log_downloads_as_csv() {
 
 /// Writes `bundle` to a file in `dir` and runs `qalxan audit verify-bundle` on it, from `dir`,
 /// with no configuration at all.
-async fn verify_bundle(dir: &std::path::Path, bundle: &Value, key: Option<&str>) -> (bool, String) {
+pub async fn verify_bundle(
+    dir: &std::path::Path,
+    bundle: &Value,
+    key: Option<&str>,
+) -> (bool, String) {
     let file = dir.join(format!("bundle-{}.json", uuid::Uuid::new_v4().simple()));
     std::fs::write(&file, serde_json::to_vec_pretty(bundle).unwrap()).unwrap();
     let mut args = vec!["audit", "verify-bundle", file.to_str().unwrap()];

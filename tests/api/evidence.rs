@@ -68,7 +68,13 @@ async fn upload(
     send_form(app, who, incident, form).await
 }
 
-async fn uploaded(app: &TestApp, who: &TestUser, incident: i64, name: &str, bytes: &[u8]) -> Value {
+pub async fn uploaded(
+    app: &TestApp,
+    who: &TestUser,
+    incident: i64,
+    name: &str,
+    bytes: &[u8],
+) -> Value {
     json(
         upload(app, who, incident, name, bytes).await,
         StatusCode::CREATED,

@@ -7,6 +7,7 @@ mod browser;
 mod cli;
 mod edge;
 mod evidence;
+mod export;
 mod helpers;
 mod incidents;
 mod mail;

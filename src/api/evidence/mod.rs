@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 mod transfer;
-mod views;
+pub mod views;
 
 pub use views::{CustodyEventView, EvidenceView};
 

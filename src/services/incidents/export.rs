@@ -11,8 +11,10 @@ use crate::{
             asset::{self, Asset, Link},
             audit::AuditEvent,
             collaboration::{self as rows, Comment, Share, Task},
+            evidence::{self as evidence_rows, CustodyEvent, Evidence},
             incident::{self, Incident},
             observable::{self, Observable},
+            organisation, user, Page,
         },
         write_tx, DbConn,
     },
@@ -31,22 +33,65 @@ pub struct CaseFile {
     pub shares: Vec<Share>,
     pub observables: Vec<Observable>,
     pub assets: Vec<(Link, Asset)>,
+    pub evidence: Vec<(Evidence, Vec<CustodyEvent>)>,
     pub events: Vec<AuditEvent>,
+    pub organisation_name: String,
+    /// Display names of everyone the case file mentions, by user id.
+    pub people: std::collections::BTreeMap<i64, String>,
 }
+
+/// Everything, in one go: a case file is read whole, never paged.
+const ALL: Page = Page {
+    limit: 1_000_000,
+    after: None,
+};
 
 fn read_case(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<CaseFile> {
     authz::require(actor, Action::ReadAudit)?;
     let scope = authz::incident_scope(actor);
     let incident = incident::find_visible(conn, id, scope)?;
-    Ok(CaseFile {
+    let mut evidence = Vec::new();
+    for item in evidence_rows::list_for_incident(conn, id, authz::evidence_scope(actor), ALL)? {
+        let custody = evidence_rows::custody_for(conn, item.id, ALL)?;
+        evidence.push((item, custody));
+    }
+    let mut case = CaseFile {
         comments: rows::comments_of(conn, id, false)?,
         tasks: rows::tasks_of(conn, id)?,
         shares: rows::shares_of(conn, id)?,
         observables: observable::of_incident(conn, id, scope)?,
         assets: asset::links_of_incident(conn, id, None)?,
         events: crate::db::models::audit::for_incident(conn, id)?,
+        organisation_name: organisation::find(conn, incident.organisation_id)?.name,
+        people: Default::default(),
+        evidence,
         incident,
-    })
+    };
+    let mentioned: Vec<i64> = case
+        .events
+        .iter()
+        .filter_map(|e| e.actor_id)
+        .chain(case.comments.iter().filter_map(|c| c.author_id))
+        .chain(case.tasks.iter().filter_map(|t| t.assignee_id))
+        .chain(case.incident.assignee_id)
+        .chain(case.incident.reporter_id)
+        .chain(
+            case.evidence
+                .iter()
+                .flat_map(|(e, c)| {
+                    std::iter::once(e.collected_by).chain(c.iter().map(|c| c.actor_id))
+                })
+                .flatten(),
+        )
+        .collect();
+    for id in mentioned {
+        if let std::collections::btree_map::Entry::Vacant(slot) = case.people.entry(id) {
+            if let Ok(u) = user::find(conn, id) {
+                slot.insert(format!("{} <{}>", u.display_name, u.email));
+            }
+        }
+    }
+    Ok(case)
 }
 
 /// The case file for HTML and CSV renderings; the reading is itself audited.
