@@ -144,18 +144,27 @@ fn verify_bundle(args: &VerifyBundleArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot read the bundle {path}"))?;
     let bundle: serde_json::Value =
         serde_json::from_str(&text).with_context(|| format!("{path} is not JSON"))?;
-    let summary = audit_bundle::verify_bundle(&bundle, args.public_key.as_deref())
-        .map_err(|reason| anyhow::anyhow!("bundle {path} is NOT valid: {reason}"))?;
-    println!(
-        "bundle valid: stream {}, {} events, head seq {} hash {}, generated {}, signed by {}",
-        summary.stream,
-        summary.events,
-        summary.head_seq,
-        summary.head_hash,
-        summary.generated_at,
-        summary.public_key
-    );
-    if !summary.key_pinned {
+    let summaries = if bundle["format"] == audit_bundle::COLLECTION_FORMAT {
+        audit_bundle::verify_collection(&bundle, args.public_key.as_deref())
+    } else {
+        audit_bundle::verify_bundle(&bundle, args.public_key.as_deref()).map(|s| vec![s])
+    }
+    .map_err(|reason| anyhow::anyhow!("bundle {path} is NOT valid: {reason}"))?;
+    for summary in &summaries {
+        println!(
+            "bundle valid: stream {}, {} events, head seq {} hash {}, generated {}, signed by {}",
+            summary.stream,
+            summary.events,
+            summary.head_seq,
+            summary.head_hash,
+            summary.generated_at,
+            summary.public_key
+        );
+    }
+    if summaries.len() != 1 {
+        println!("{} case bundles valid", summaries.len());
+    }
+    if args.public_key.is_none() {
         println!("note: the signing key was not pinned; compare it with the instance's key (GET /api/v1/audit/public-key) or pass --public-key");
     }
     Ok(())

@@ -106,3 +106,63 @@ pub async fn respond(
         _ => Err(AppError::field("format", "must be json, csv or html")),
     }
 }
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RangeQuery {
+    /// Incidents reported at or after this time (RFC 3339).
+    pub from: String,
+    /// ... and at or before this time (RFC 3339).
+    pub to: String,
+    /// `json` (default: a signed `qalxan-case-collection/1` of case bundles) or `csv`.
+    pub format: Option<String>,
+}
+
+/// The case histories of every incident reported in a date range (auditors and admins), at
+/// most 500; verify the collection offline with `qalxan audit verify-bundle`.
+#[utoipa::path(get, path = "/api/v1/audit/cases", tag = "audit", security(("bearer" = [])), params(RangeQuery),
+    responses((status = 200, description = "A signed collection of case bundles, or CSV", body = Object),
+        (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn range(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: web::Query<RangeQuery>,
+) -> AppResult<HttpResponse> {
+    let mut errors = crate::error::FieldErrors::new();
+    let from = crate::services::incidents::parse_time(&mut errors, "from", &query.from);
+    let to = crate::services::incidents::parse_time(&mut errors, "to", &query.to);
+    let format = query.format.clone().unwrap_or_else(|| "json".into());
+    if !matches!(format.as_str(), "json" | "csv") {
+        errors.add("format", "must be json or csv");
+    }
+    errors.into_result()?;
+    let (from, to) = (from.unwrap(), to.unwrap());
+    let name = format!(
+        "qalxan-cases-{}-{}",
+        from.format("%Y%m%d"),
+        to.format("%Y%m%d")
+    );
+    if format == "csv" {
+        let events = state
+            .db
+            .run(move |conn| export::range_events(conn, &actor, from, to))
+            .await?;
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header(attachment(&format!("{name}.csv")))
+            .body(audit_csv::to_csv(&events)));
+    }
+    let signer = AuditSigner::from_settings(&state.settings).map_err(AppError::Internal)?;
+    let viewer = actor.clone();
+    let collection = state
+        .db
+        .run(move |conn| {
+            export::range_bundles(conn, &actor, &signer, from, to, |case| {
+                case_json(case, &viewer)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(attachment(&format!("{name}.json")))
+        .json(collection))
+}

@@ -38,7 +38,7 @@ use utoipa::{
         public::submit, public::track,
         assets::create, assets::list, assets::get, assets::update, assets::link, assets::links,
         observables::add, observables::list, observables::correlate, observables::import,
-        audit::search, audit::verify, audit::export, audit::public_key, export::incident,
+        audit::search, audit::verify, audit::export, audit::public_key, export::incident, export::range,
         outbox::list, outbox::retry,
         evidence::upload, evidence::list, evidence::get, evidence::content, evidence::add_custody, evidence::custody,
     ),
@@ -180,6 +180,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 )
                 .route("/audit", web::get().to(audit::search))
                 .route("/audit/verify", web::get().to(audit::verify))
+                .route("/audit/cases", web::get().to(export::range))
                 .route("/audit/export", web::get().to(audit::export))
                 .route("/audit/public-key", web::get().to(audit::public_key))
                 .route("/admin/outbox", web::get().to(outbox::list))

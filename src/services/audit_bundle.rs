@@ -101,6 +101,22 @@ pub fn verify_bundle(bundle: &Value, pinned_key: Option<&str>) -> Result<BundleS
         .finish(Some((head_seq, head_hash)))
         .map_err(|bad| bad.to_string())?;
 
+    let public_key = verify_signature(bundle, pinned_key)?;
+
+    Ok(BundleSummary {
+        stream: stream.to_owned(),
+        events: events.len(),
+        head_seq,
+        head_hash: head_hash.to_owned(),
+        public_key,
+        generated_at: text(bundle, "generated_at", "the bundle")?.to_owned(),
+        key_pinned: pinned_key.is_some(),
+    })
+}
+
+/// Checks the Ed25519 `signature` member over the canonical JSON of everything else, and
+/// returns the signing key (base64). `pinned_key` refuses any other key.
+pub fn verify_signature(bundle: &Value, pinned_key: Option<&str>) -> Result<String, String> {
     let signature = field(bundle, "signature", "the bundle")?;
     let algorithm = text(signature, "algorithm", "the signature")?;
     if algorithm != ALGORITHM {
@@ -143,15 +159,34 @@ pub fn verify_bundle(bundle: &Value, pinned_key: Option<&str>) -> Result<BundleS
             .to_owned()
     })?;
 
-    Ok(BundleSummary {
-        stream: stream.to_owned(),
-        events: events.len(),
-        head_seq,
-        head_hash: head_hash.to_owned(),
-        public_key: public_key.to_owned(),
-        generated_at: text(bundle, "generated_at", "the bundle")?.to_owned(),
-        key_pinned: pinned_key.is_some(),
-    })
+    Ok(public_key.to_owned())
+}
+
+/// The format of a date-range export: several case bundles, the list itself signed so that a
+/// dropped or added case is detected too.
+pub const COLLECTION_FORMAT: &str = "qalxan-case-collection/1";
+
+pub fn verify_collection(
+    collection: &Value,
+    pinned_key: Option<&str>,
+) -> Result<Vec<BundleSummary>, String> {
+    let format = text(collection, "format", "the collection")?;
+    if format != COLLECTION_FORMAT {
+        return Err(format!(
+            "unknown format `{format}` (expected `{COLLECTION_FORMAT}`)"
+        ));
+    }
+    verify_signature(collection, pinned_key)?;
+    let bundles = field(collection, "bundles", "the collection")?
+        .as_array()
+        .ok_or("the collection: `bundles` is not a list")?;
+    bundles
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            verify_bundle(b, pinned_key).map_err(|reason| format!("case #{}: {reason}", i + 1))
+        })
+        .collect()
 }
 
 #[cfg(test)]

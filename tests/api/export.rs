@@ -278,3 +278,94 @@ async fn only_auditors_and_admins_export() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[actix_web::test]
+async fn a_date_range_exports_every_case_in_one_signed_collection() {
+    let outside = tempfile::tempdir().unwrap();
+    let app = TestApp::spawn().await;
+    let responder = app.user(Role::Responder).await;
+    let reporter = app.user(Role::Reporter).await;
+    let auditor = app.user(Role::Auditor).await;
+    let (first, _) = full_case(&app, &responder, &reporter).await;
+    let second = app
+        .incident(&responder, json!({ "title": "Scan", "description": "d" }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let range = "from=2000-01-01T00:00:00Z&to=2999-01-01T00:00:00Z";
+
+    let collection = json(
+        app.get(&format!("/api/v1/audit/cases?{range}"), &auditor.token)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let ids: Vec<i64> = collection["bundles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["case"]["incident"]["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [first, second]);
+    let (ok, out) = verify_bundle(outside.path(), &collection, None).await;
+    assert!(ok && out.contains("2 case bundles valid"), "{out}");
+    let mut trimmed = collection.clone();
+    trimmed["bundles"].as_array_mut().unwrap().pop();
+    let (ok, out) = verify_bundle(outside.path(), &trimmed, None).await;
+    assert!(!ok, "a dropped case must be detected: {out}");
+
+    let csv = app
+        .get(
+            &format!("/api/v1/audit/cases?{range}&format=csv"),
+            &auditor.token,
+        )
+        .await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(csv.text().await.unwrap().contains("Scan"));
+    let empty = json(
+        app.get(
+            "/api/v1/audit/cases?from=2999-01-01T00:00:00Z&to=2999-01-02T00:00:00Z",
+            &auditor.token,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(empty["bundles"].as_array().unwrap().is_empty());
+
+    assert_problem(
+        app.get(&format!("/api/v1/audit/cases?{range}"), &responder.token)
+            .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let bad = assert_problem(
+        app.get(
+            "/api/v1/audit/cases?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z&format=xml",
+            &auditor.token,
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert!(bad["errors"]["format"].is_array());
+    let reversed = assert_problem(
+        app.get(
+            "/api/v1/audit/cases?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z",
+            &auditor.token,
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert!(reversed["errors"]["to"].is_array());
+    assert_problem(
+        app.get(
+            "/api/v1/audit/cases?from=yesterday&to=today",
+            &auditor.token,
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+}

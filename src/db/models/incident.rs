@@ -232,3 +232,19 @@ pub fn next_counter(conn: &mut DbConn, scope: &str) -> QueryResult<i64> {
     .get_result(conn)?;
     Ok(row.last_value)
 }
+
+/// Ids of incidents reported in `[from, to]`, oldest first, at most `limit`.
+pub fn ids_reported_between(
+    conn: &mut DbConn,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<i64>> {
+    incidents::table
+        .filter(incidents::reported_at.ge(from))
+        .filter(incidents::reported_at.le(to))
+        .order(incidents::id.asc())
+        .select(incidents::id)
+        .limit(limit)
+        .load(conn)
+}

@@ -1,6 +1,7 @@
 //! The case file of one incident for auditors: everything recorded about it, plus its audit
 //! stream, as one signed bundle that a third party can verify offline (docs/AUDIT.md).
 
+use chrono::NaiveDateTime;
 use serde_json::{json, Value};
 
 use crate::{
@@ -18,10 +19,12 @@ use crate::{
         },
         write_tx, DbConn,
     },
-    error::AppResult,
+    domain::time,
+    error::{AppError, AppResult},
     services::{
         audit::{self, stream_for, By, Entry},
-        audit_export::{build_bundle, AuditSigner},
+        audit_bundle::COLLECTION_FORMAT,
+        audit_export::{build_bundle, sign_bundle, AuditSigner},
     },
 };
 
@@ -140,4 +143,75 @@ fn record_export(
         },
     )?;
     Ok(())
+}
+
+/// Most cases one range export may hold; a wider range is refused with a hint to narrow it.
+pub const MAX_RANGE_CASES: i64 = 500;
+
+fn range_ids(
+    conn: &mut DbConn,
+    actor: &Actor,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> AppResult<Vec<i64>> {
+    authz::require(actor, Action::ReadAudit)?;
+    if from > to {
+        return Err(AppError::field("to", "must not be before `from`"));
+    }
+    let ids = incident::ids_reported_between(conn, from, to, MAX_RANGE_CASES + 1)?;
+    if ids.len() as i64 > MAX_RANGE_CASES {
+        return Err(AppError::field(
+            "to",
+            format!("the range holds more than {MAX_RANGE_CASES} incidents; narrow it"),
+        ));
+    }
+    Ok(ids)
+}
+
+/// The incidents reported in `[from, to]`: one signed bundle each, in a signed collection.
+pub fn range_bundles(
+    conn: &mut DbConn,
+    actor: &Actor,
+    signer: &AuditSigner,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    to_json: impl Fn(&CaseFile) -> Value,
+) -> AppResult<Value> {
+    write_tx(conn, |conn| {
+        let mut bundles = Vec::new();
+        for id in range_ids(conn, actor, from, to)? {
+            let case = read_case(conn, actor, id)?;
+            let bundle = build_bundle(conn, to_json(&case), &stream_for(Some(id)), signer)?;
+            record_export(conn, actor, &case.incident, "json", Some(&bundle["head"]))?;
+            bundles.push(bundle);
+        }
+        Ok(sign_bundle(
+            json!({
+                "format": COLLECTION_FORMAT,
+                "generated_at": time::rfc3339(time::now()),
+                "from": time::rfc3339(from),
+                "to": time::rfc3339(to),
+                "bundles": bundles,
+            }),
+            signer,
+        ))
+    })
+}
+
+/// The audit events of every incident reported in `[from, to]`, for CSV.
+pub fn range_events(
+    conn: &mut DbConn,
+    actor: &Actor,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> AppResult<Vec<AuditEvent>> {
+    write_tx(conn, |conn| {
+        let mut events = Vec::new();
+        for id in range_ids(conn, actor, from, to)? {
+            let case = read_case(conn, actor, id)?;
+            record_export(conn, actor, &case.incident, "csv", None)?;
+            events.extend(case.events);
+        }
+        Ok(events)
+    })
 }
