@@ -21,6 +21,7 @@ pub mod forms;
 pub mod home;
 pub mod i18n;
 pub mod page;
+pub mod profile;
 
 use actix_web::web;
 
@@ -43,6 +44,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/language", web::post().to(auth::set_language))
         .route("/incidents/{id}/export", web::get().to(export::export))
+        .service(
+            web::resource("/profile")
+                .get(profile::page)
+                .post(profile::save),
+        )
         .service(
             web::resource("/admin/users")
                 .get(users::list)

@@ -202,6 +202,7 @@ impl Page {
         if authz::allows(user.role, Action::ManageOrganisations) {
             links.push(("/admin/organisations", "nav-organisations"));
         }
+        links.push(("/profile", "nav-profile"));
         let path = self.path.split('?').next().unwrap_or("/");
         links
             .into_iter()

@@ -17,3 +17,4 @@ mod public;
 mod smtp_sink;
 mod users;
 mod web;
+mod web_profile;

@@ -1,0 +1,10 @@
+nav-profile = Profilim
+profile-title = Profilim
+profile-saved = Profiliniz yadda saxlanıldı.
+profile-mail-heading = Aldığım məktublar
+profile-mail-hint = Qəbul təsdiqləri, yeni insident xəbərdarlıqları, təyinatlar və paylaşımlar həmişə göndərilir; bunları söndürmək olar.
+profile-mail-incident-acknowledged = CERT bildirdiyim insidenti icraya götürəndə
+profile-mail-comment-shared = İnsidentlərimdə yeni paylaşılan şərhlər
+profile-mail-status-changed = İnsidentlərimin status dəyişiklikləri
+profile-password-heading = Şifrəni dəyiş
+profile-current-password = Hazırkı şifrə

@@ -1,0 +1,10 @@
+nav-profile = My profile
+profile-title = My profile
+profile-saved = Your profile was saved.
+profile-mail-heading = Mail I receive
+profile-mail-hint = Receipts, new-incident alerts, assignments and shares always arrive; these can be switched off.
+profile-mail-incident-acknowledged = When the CERT takes up an incident I reported
+profile-mail-comment-shared = New shared comments on my incidents
+profile-mail-status-changed = Status changes of my incidents
+profile-password-heading = Change password
+profile-current-password = Current password

@@ -1,0 +1,10 @@
+nav-profile = Мой профиль
+profile-title = Мой профиль
+profile-saved = Профиль сохранён.
+profile-mail-heading = Письма, которые я получаю
+profile-mail-hint = Подтверждения, оповещения о новых инцидентах, назначения и передачи приходят всегда; эти письма можно отключить.
+profile-mail-incident-acknowledged = Когда CERT принимает в работу мой инцидент
+profile-mail-comment-shared = Новые общие комментарии к моим инцидентам
+profile-mail-status-changed = Изменения статуса моих инцидентов
+profile-password-heading = Сменить пароль
+profile-current-password = Текущий пароль
