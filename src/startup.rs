@@ -173,10 +173,13 @@ where
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         );
-        headers.insert(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        );
+        // A page may ask for a stricter policy (the public tracking pages: no-referrer).
+        if !headers.contains_key(header::REFERRER_POLICY) {
+            headers.insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("same-origin"),
+            );
+        }
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
         if !docs && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
             headers.insert(

@@ -316,6 +316,12 @@ pub fn get(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<User> {
     Ok(user::find(conn, id)?)
 }
 
+/// The account with this email address, if any (for filters that accept an email).
+pub fn find_by_email(conn: &mut DbConn, actor: &Actor, email: &str) -> AppResult<Option<User>> {
+    authz::require(actor, Action::ListUsers)?;
+    Ok(user::find_by_email(conn, email)?)
+}
+
 pub fn list(
     conn: &mut DbConn,
     actor: &Actor,

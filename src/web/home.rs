@@ -24,6 +24,10 @@ struct HomeTemplate {
 }
 
 pub async fn home(state: web::Data<AppState>, ctx: SignedIn) -> WebResult {
+    // An auditor's work is the audit log.
+    if ctx.actor.role == crate::domain::Role::Auditor {
+        return Ok(crate::web::page::see_other("/audit"));
+    }
     let org_id = ctx.actor.organisation_id;
     let organisation = state
         .db

@@ -13,6 +13,7 @@
 
 pub mod admin;
 pub mod assets;
+pub mod audit;
 pub mod auth;
 pub mod context;
 pub mod errors;
@@ -22,6 +23,8 @@ pub mod home;
 pub mod i18n;
 pub mod page;
 pub mod profile;
+pub mod public;
+pub mod registry;
 
 use actix_web::web;
 
@@ -48,6 +51,32 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/profile")
                 .get(profile::page)
                 .post(profile::save),
+        )
+        .service(
+            web::resource("/report")
+                .get(public::report_form)
+                .post(public::report_submit),
+        )
+        .service(
+            web::resource("/track")
+                .get(public::track_form)
+                .post(public::track_post),
+        )
+        .route("/track/{code}", web::get().to(public::track))
+        .route("/audit", web::get().to(audit::log))
+        .route("/audit/csv", web::get().to(audit::csv))
+        .route("/audit/verify", web::post().to(audit::verify))
+        .route("/audit/bundle", web::post().to(audit::bundle))
+        .service(
+            web::resource("/assets")
+                .get(registry::list)
+                .post(registry::create),
+        )
+        .route("/assets/new", web::get().to(registry::new_form))
+        .service(
+            web::resource("/assets/{id}")
+                .get(registry::show)
+                .post(registry::update),
         )
         .service(
             web::resource("/admin/users")

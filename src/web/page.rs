@@ -202,6 +202,12 @@ impl Page {
         if authz::allows(user.role, Action::ManageOrganisations) {
             links.push(("/admin/organisations", "nav-organisations"));
         }
+        if authz::allows(user.role, Action::ReadAudit) {
+            links.push(("/audit", "nav-audit"));
+        }
+        if authz::allows(user.role, Action::ReadAssets) {
+            links.push(("/assets", "nav-assets"));
+        }
         links.push(("/profile", "nav-profile"));
         let path = self.path.split('?').next().unwrap_or("/");
         links

@@ -21,7 +21,7 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// One browser at a time: two cores do not run several Chromiums and the other tests well.
-static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 pub struct Browser {
     pub client: Client,
@@ -123,12 +123,12 @@ fn screenshot_dir() -> PathBuf {
     dir
 }
 
-async fn screenshot(client: &Client, name: &str) {
+pub async fn screenshot(client: &Client, name: &str) {
     let png = client.screenshot().await.expect("screenshot");
     std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
 }
 
-async fn text_of(client: &Client, css: &str) -> String {
+pub async fn text_of(client: &Client, css: &str) -> String {
     client
         .wait()
         .at_most(Duration::from_secs(10))
@@ -141,7 +141,7 @@ async fn text_of(client: &Client, css: &str) -> String {
 }
 
 /// The text of `css` once it satisfies `ok` (pages change under us after a click).
-async fn text_when(client: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
+pub async fn text_when(client: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
     let mut last = String::new();
     for _ in 0..100 {
         if let Ok(element) = client.find(Locator::Css(css)).await {
@@ -157,13 +157,13 @@ async fn text_when(client: &Client, css: &str, ok: impl Fn(&str) -> bool) -> Str
     panic!("{css} never became what was expected; last text: {last:?}");
 }
 
-async fn fill(client: &Client, css: &str, value: &str) {
+pub async fn fill(client: &Client, css: &str, value: &str) {
     let field = client.find(Locator::Css(css)).await.unwrap();
     field.clear().await.unwrap();
     field.send_keys(value).await.unwrap();
 }
 
-async fn click(client: &Client, css: &str) {
+pub async fn click(client: &Client, css: &str) {
     client
         .find(Locator::Css(css))
         .await
@@ -173,7 +173,7 @@ async fn click(client: &Client, css: &str) {
         .unwrap();
 }
 
-async fn sign_in(client: &Client, app: &TestApp, email: &str) {
+pub async fn sign_in(client: &Client, app: &TestApp, email: &str) {
     client.goto(&app.url("/login")).await.unwrap();
     fill(client, "#f-email", email).await;
     fill(client, "#f-password", PASSWORD).await;
@@ -181,7 +181,7 @@ async fn sign_in(client: &Client, app: &TestApp, email: &str) {
     text_of(client, ".who-name").await;
 }
 
-async fn path_of(client: &Client) -> String {
+pub async fn path_of(client: &Client) -> String {
     let url = client.current_url().await.unwrap();
     match url.query() {
         Some(q) => format!("{}?{q}", url.path()),

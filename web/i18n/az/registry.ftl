@@ -1,0 +1,37 @@
+# Kritik informasiya infrastrukturunun reyestri (aktivlər).
+
+nav-assets = Aktivlər
+assets-title = Aktivlər reyestri
+asset-title = Aktiv
+asset-new-title = Yeni aktiv
+asset-new = Aktivi qeydə al
+asset-propose = Aktiv təklif et
+asset-propose-intro = Təşkilatınıza aid aktivi təklif edin. CERT onu nəzərdən keçirir; o vaxta qədər o, təsdiq gözləyən kimi göstərilir.
+asset-edit = Aktivi redaktə et
+assets-filters = Aktivləri süz
+assets-filter = Süzgəci tətbiq et
+assets-any = İstənilən
+assets-choose = Seçin…
+assets-approval = Təsdiq
+assets-approved = Təsdiqlənib
+assets-awaiting = Təsdiq gözləyir
+assets-approve = CERT tərəfindən təsdiqlənib
+assets-identifiers = İdentifikatorlar
+assets-hostname = Host adı
+assets-ip = IP ünvanı və ya şəbəkə
+assets-ip-hint = Tək ünvan və ya 192.0.2.0/24 kimi CIDR bloku.
+assets-domain = Domen
+assets-sector-default = Təşkilatın sektoru
+assets-criticality = Kritiklik
+assets-criticality-1 = 1 — aşağı
+assets-criticality-2 = 2 — orta
+assets-criticality-3 = 3 — yüksək
+assets-criticality-4 = 4 — ölkə üçün həyati
+assets-kind-host = Host
+assets-kind-network = Şəbəkə
+assets-kind-domain = Domen
+assets-kind-application = Tətbiq
+assets-kind-ot_system = Sənaye idarəetmə sistemi
+assets-kind-service = Xidmət
+assets-history = İnsidentlərin tarixçəsi
+assets-history-empty = Sizə görünən insidentlər arasında bu aktivə aid olanı yoxdur.

@@ -1,0 +1,37 @@
+# The registry of critical information infrastructure (assets).
+
+nav-assets = Assets
+assets-title = Asset registry
+asset-title = Asset
+asset-new-title = New asset
+asset-new = Register an asset
+asset-propose = Propose an asset
+asset-propose-intro = Propose an asset of your organisation. The CERT reviews it; until then it is shown as awaiting approval.
+asset-edit = Edit the asset
+assets-filters = Filter assets
+assets-filter = Apply filters
+assets-any = Any
+assets-choose = Choose…
+assets-approval = Approval
+assets-approved = Approved
+assets-awaiting = Awaiting approval
+assets-approve = Approved by the CERT
+assets-identifiers = Identifiers
+assets-hostname = Host name
+assets-ip = IP address or network
+assets-ip-hint = A single address or a CIDR block such as 192.0.2.0/24.
+assets-domain = Domain
+assets-sector-default = The organisation's sector
+assets-criticality = Criticality
+assets-criticality-1 = 1 — low
+assets-criticality-2 = 2 — medium
+assets-criticality-3 = 3 — high
+assets-criticality-4 = 4 — vital to the country
+assets-kind-host = Host
+assets-kind-network = Network
+assets-kind-domain = Domain
+assets-kind-application = Application
+assets-kind-ot_system = Industrial control system
+assets-kind-service = Service
+assets-history = Incident history
+assets-history-empty = No incidents you can see involve this asset.

@@ -1,0 +1,37 @@
+# Реестр критической информационной инфраструктуры (активы).
+
+nav-assets = Активы
+assets-title = Реестр активов
+asset-title = Актив
+asset-new-title = Новый актив
+asset-new = Зарегистрировать актив
+asset-propose = Предложить актив
+asset-propose-intro = Предложите актив вашей организации. CERT его рассмотрит; до этого он отображается как ожидающий утверждения.
+asset-edit = Изменить актив
+assets-filters = Фильтр активов
+assets-filter = Применить фильтр
+assets-any = Любой
+assets-choose = Выберите…
+assets-approval = Утверждение
+assets-approved = Утверждён
+assets-awaiting = Ожидает утверждения
+assets-approve = Утверждён CERT
+assets-identifiers = Идентификаторы
+assets-hostname = Имя хоста
+assets-ip = IP-адрес или сеть
+assets-ip-hint = Один адрес или блок CIDR, например 192.0.2.0/24.
+assets-domain = Домен
+assets-sector-default = Сектор организации
+assets-criticality = Критичность
+assets-criticality-1 = 1 — низкая
+assets-criticality-2 = 2 — средняя
+assets-criticality-3 = 3 — высокая
+assets-criticality-4 = 4 — жизненно важна для страны
+assets-kind-host = Хост
+assets-kind-network = Сеть
+assets-kind-domain = Домен
+assets-kind-application = Приложение
+assets-kind-ot_system = Промышленная система управления
+assets-kind-service = Служба
+assets-history = История инцидентов
+assets-history-empty = Среди видимых вам инцидентов нет связанных с этим активом.
