@@ -71,6 +71,16 @@ async fn a_citizen_reports_in_azerbaijani_and_follows_the_report() {
     )
     .await;
     json(
+        app.patch(
+            &format!("/api/v1/incidents/{id}"),
+            &coordinator.token,
+            json!({ "severity": "low" }),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    json(
         app.transition(&coordinator, id, json!({ "to": "triage" }))
             .await,
         StatusCode::OK,
