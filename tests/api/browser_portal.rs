@@ -215,5 +215,12 @@ async fn portal_pages_are_photographed_in_every_language() {
         text_when(c, "main h1", |t| t == title).await;
         screenshot(c, &format!("assets-{lang}")).await;
     }
+    // On a phone: the tables become cards, the forms one column.
+    c.set_window_size(390, 844).await.unwrap();
+    text_of(c, "main h1").await;
+    screenshot(c, "assets-ru-phone").await;
+    c.goto(&app.url("/audit")).await.unwrap();
+    text_of(c, "main h1").await;
+    screenshot(c, "audit-ru-phone").await;
     browser.close().await;
 }
