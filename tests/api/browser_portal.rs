@@ -125,8 +125,12 @@ async fn an_auditor_filters_verifies_and_exports_a_case() {
     assert_eq!(path_of(c).await, "/audit", "an auditor lands on the log");
     fill(c, "#f-incident", &reference).await;
     click(c, "form.filters button[type=submit]").await;
-    let events = text_when(c, "#audit-events", |t| t.contains("Incident created")).await;
-    assert!(!events.contains("Signed in"), "only the incident's events");
+    // Only the incident's events once the filtered page is in (no sign-ins).
+    text_when(c, "#audit-events", |t| {
+        t.contains("Incident created") && !t.contains("Signed in")
+    })
+    .await;
+    assert!(path_of(c).await.contains("incident="));
 
     click(c, "#verify-button").await;
     text_when(c, "#verify-result", |t| {
