@@ -118,7 +118,7 @@ fn server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
             .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
             .wrap(Compress::default())
             .wrap_fn(edge)
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<crate::telemetry::RequestSpan>::new())
     })
     .shutdown_timeout(30)
     .listen(listener)?

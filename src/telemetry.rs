@@ -21,3 +21,93 @@ pub fn init(format: LogFormat) {
             .try_init(),
     };
 }
+
+use actix_web::{
+    body::MessageBody,
+    dev::{ServiceRequest, ServiceResponse},
+    HttpMessage,
+};
+use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpanBuilder};
+
+/// The request span of every request, as tracing-actix-web's default but with secrets kept out
+/// of the logged target: a public tracking code is a bearer credential for its report.
+pub struct RequestSpan;
+
+/// The path and query as logged, with tracking codes replaced.
+pub fn redacted_target(path: &str, query: Option<&str>) -> String {
+    let path = ["/track/", "/api/v1/public/reports/"]
+        .iter()
+        .find_map(|prefix| {
+            path.strip_prefix(prefix)
+                .filter(|code| !code.is_empty())
+                .map(|_| format!("{prefix}[redacted]"))
+        })
+        .unwrap_or_else(|| path.to_owned());
+    match query {
+        Some(q) if !q.is_empty() => format!("{path}?{q}"),
+        _ => path,
+    }
+}
+
+impl RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &ServiceRequest) -> tracing::Span {
+        let request_id = request
+            .extensions()
+            .get::<RequestId>()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let route = request.match_pattern().unwrap_or_else(|| "default".into());
+        let user_agent = request
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        tracing::info_span!(
+            "HTTP request",
+            http.method = %request.method(),
+            http.route = %route,
+            http.target = %redacted_target(request.path(), request.uri().query()),
+            http.client_ip = %request.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default(),
+            http.user_agent = %user_agent,
+            http.status_code = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+            request_id = %request_id,
+            exception.message = tracing::field::Empty,
+            exception.details = tracing::field::Empty,
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(
+        span: tracing::Span,
+        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
+    ) {
+        DefaultRootSpanBuilder::on_request_end(span, outcome);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted_target;
+
+    #[test]
+    fn tracking_codes_never_reach_the_log() {
+        assert_eq!(
+            redacted_target("/track/AbC123secret", None),
+            "/track/[redacted]"
+        );
+        assert_eq!(
+            redacted_target("/api/v1/public/reports/AbC123secret", None),
+            "/api/v1/public/reports/[redacted]"
+        );
+        assert_eq!(redacted_target("/track", None), "/track");
+        assert_eq!(
+            redacted_target("/api/v1/public/reports", None),
+            "/api/v1/public/reports"
+        );
+        assert_eq!(
+            redacted_target("/api/v1/incidents", Some("q=bank")),
+            "/api/v1/incidents?q=bank"
+        );
+    }
+}
