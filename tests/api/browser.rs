@@ -129,15 +129,24 @@ pub async fn screenshot(client: &Client, name: &str) {
 }
 
 pub async fn text_of(client: &Client, css: &str) -> String {
-    client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .unwrap()
+    let started = std::time::Instant::now();
+    loop {
+        let element = client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        match element.text().await {
+            Ok(text) => return text,
+            // The page changed between finding and reading: look again.
+            Err(e) if started.elapsed() < Duration::from_secs(10) => {
+                let _ = e;
+                actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("{css}: {e}"),
+        }
+    }
 }
 
 /// The text of `css` once it satisfies `ok` (pages change under us after a click).
@@ -163,7 +172,10 @@ pub async fn fill(client: &Client, css: &str, value: &str) {
     field.send_keys(value).await.unwrap();
 }
 
+/// Clicks, and when the click loads another page, waits until the old one is gone: otherwise
+/// the next lookup can find an element of the page being left (stale, or the wrong notice).
 pub async fn click(client: &Client, css: &str) {
+    let old_document = client.find(Locator::Css("html")).await.ok();
     client
         .find(Locator::Css(css))
         .await
@@ -171,6 +183,15 @@ pub async fn click(client: &Client, css: &str) {
         .click()
         .await
         .unwrap();
+    if let Some(old) = old_document {
+        let started = std::time::Instant::now();
+        while started.elapsed() < Duration::from_secs(5) {
+            if old.tag_name().await.is_err() {
+                break; // stale: the new page is in
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
 }
 
 pub async fn sign_in(client: &Client, app: &TestApp, email: &str) {
