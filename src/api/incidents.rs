@@ -93,7 +93,7 @@ pub struct IncidentQuery {
     pub q: Option<String>,
 }
 
-fn parse_filter(query: &IncidentQuery, errors: &mut FieldErrors) -> IncidentFilter {
+pub fn parse_filter(query: &IncidentQuery, errors: &mut FieldErrors) -> IncidentFilter {
     let nonempty = |v: &Option<String>| {
         v.as_deref()
             .map(str::trim)

@@ -21,6 +21,7 @@ pub mod export;
 pub mod forms;
 pub mod home;
 pub mod i18n;
+pub mod incidents;
 pub mod page;
 pub mod profile;
 pub mod public;
@@ -33,6 +34,7 @@ pub use page::{render, see_other, Page};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use admin::{organisations, users};
+    cfg.configure(incidents::routes);
     cfg.route("/", web::get().to(home::home))
         .route("/static/{path:.*}", web::get().to(assets::serve))
         .service(
@@ -134,6 +136,7 @@ mod tests {
             "nav-home",
             "nav-users",
             "nav-organisations",
+            "nav-incidents",
             "sector-none",
             "error-csrf-text",
             "err-email-taken",

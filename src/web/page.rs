@@ -196,6 +196,9 @@ impl Page {
             return Vec::new();
         };
         let mut links = vec![("/", "nav-home")];
+        if authz::allows(user.role, Action::ReadIncidents) {
+            links.push(("/incidents", "nav-incidents"));
+        }
         if authz::allows(user.role, Action::ManageUsers) {
             links.push(("/admin/users", "nav-users"));
         }

@@ -10,17 +10,17 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
-mod transfer;
+pub mod transfer;
 pub mod views;
 
 pub use views::{CustodyEventView, EvidenceView};
 
-use transfer::{file_body, persist, read_form};
+use transfer::{file_body, persist, read_form_checked};
 
 use crate::{
     api::extract::{JsonBody, ListOf, PageQuery},
     auth::Actor,
-    db::models::split_page,
+    db::models::{evidence::Evidence, split_page},
     domain::evidence::content_disposition,
     error::{AppError, AppResult, FieldErrors, Problem},
     services::evidence::{
@@ -66,8 +66,23 @@ pub async fn upload(
     id: web::Path<i64>,
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
-    let incident_id = id.into_inner();
-    if !is_form_data(&req) {
+    let created = receive(&req, &state, actor, id.into_inner(), payload, None).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/evidence/{}", created.id)))
+        .json(EvidenceView::from(created)))
+}
+
+/// An upload, from the API or a web form (`csrf_ok` checks the form's token): authorised before
+/// the body is read, streamed into the store, then recorded.
+pub async fn receive(
+    req: &HttpRequest,
+    state: &AppState,
+    actor: Actor,
+    incident_id: i64,
+    payload: web::Payload,
+    csrf_ok: Option<&(dyn Fn(&str) -> bool + Sync)>,
+) -> AppResult<Evidence> {
+    if !is_form_data(req) {
         return Err(AppError::UnsupportedMediaType(
             "evidence is uploaded as multipart/form-data with `file` and `description`".into(),
         ));
@@ -90,16 +105,14 @@ pub async fn upload(
         .run(move |conn| evidence::authorise_upload(conn, &checker, incident_id))
         .await?;
     let store = Store::new(&state.settings.data_dir);
-    let form = read_form(Multipart::new(req.headers(), payload), store.clone(), max).await?;
+    let multipart = Multipart::new(req.headers(), payload);
+    let form = read_form_checked(multipart, store.clone(), max, csrf_ok).await?;
     let stored = persist(form.blob, store).await?;
     let meta = form.meta;
-    let created = state
+    state
         .db
         .run(move |conn| evidence::record_upload(conn, &actor, incident_id, &meta, &stored))
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/evidence/{}", created.id)))
-        .json(EvidenceView::from(created)))
+        .await
 }
 
 /// An incident's evidence you may see, newest first (the reporter side: only what their
@@ -154,7 +167,12 @@ pub async fn content(
     actor: Actor,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    let id = id.into_inner();
+    serve(&state, actor, id.into_inner()).await
+}
+
+/// A verified download for the API and the web pages alike: re-hashed, recorded in the chain
+/// of custody, then streamed.
+pub async fn serve(state: &AppState, actor: Actor, id: i64) -> AppResult<HttpResponse> {
     let reader = actor.clone();
     let item = state
         .db

@@ -6,6 +6,7 @@ use actix_web::{body::SizedStream, web};
 use futures_util::{stream, StreamExt};
 
 use crate::{
+    auth::session::CSRF_FIELD,
     domain::evidence::{media_type, sanitise_file_name, MAX_DESCRIPTION},
     error::{AppError, AppResult, FieldErrors},
     services::{
@@ -33,13 +34,33 @@ fn too_large(max: u64) -> AppError {
 
 /// Reads the form: `file` (exactly one) and `description`, in either order. Anything else,
 /// or a file above `max` bytes, ends the upload with the temporary file deleted.
-pub async fn read_form(mut form: Multipart, store: Store, max: u64) -> AppResult<UploadForm> {
+pub async fn read_form(form: Multipart, store: Store, max: u64) -> AppResult<UploadForm> {
+    read_form_checked(form, store, max, None).await
+}
+
+/// `read_form` for the web pages: the form must start with a `csrf_token` field that
+/// `csrf_ok` accepts, before any byte of the file is written (otherwise `Forbidden`).
+pub async fn read_form_checked(
+    mut form: Multipart,
+    store: Store,
+    max: u64,
+    csrf_ok: Option<&(dyn Fn(&str) -> bool + Sync)>,
+) -> AppResult<UploadForm> {
     let mut file: Option<(TempBlob, String, String)> = None;
     let mut description: Option<String> = None;
     let mut errors = FieldErrors::new();
+    let mut csrf_checked = csrf_ok.is_none();
     while let Some(field) = form.next().await {
         let field = field.map_err(bad_multipart)?;
-        match field.name().unwrap_or_default() {
+        let name = field.name().unwrap_or_default().to_owned();
+        if let (Some(check), false) = (csrf_ok, csrf_checked) {
+            if name != CSRF_FIELD || !check(&read_text(field, CSRF_FIELD).await?) {
+                return Err(AppError::Forbidden);
+            }
+            csrf_checked = true;
+            continue;
+        }
+        match name.as_str() {
             "file" if file.is_some() => {
                 return Err(AppError::field("file", "send exactly one file per upload"))
             }
@@ -80,6 +101,9 @@ pub async fn read_form(mut form: Multipart, store: Store, max: u64) -> AppResult
     );
     if file.is_none() {
         errors.add("file", "is required");
+    }
+    if !csrf_checked {
+        return Err(AppError::Forbidden);
     }
     errors.into_result()?;
     let (blob, file_name, media_type) = file.expect("checked above");

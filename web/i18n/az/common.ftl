@@ -6,6 +6,7 @@ nav-label = Əsas naviqasiya
 nav-home = Ana səhifə
 nav-users = İstifadəçilər
 nav-organisations = Təşkilatlar
+nav-incidents = Hadisələr
 sign-in = Daxil ol
 sign-out = Çıxış
 footer-text = Qalxan — { $cert } insidentlərə cavab sistemi. Məlumatlar Svetofor Protokolu (TLP 2.0) ilə işarələnir.

@@ -6,6 +6,7 @@ nav-label = Main navigation
 nav-home = Home
 nav-users = Users
 nav-organisations = Organisations
+nav-incidents = Incidents
 sign-in = Sign in
 sign-out = Sign out
 footer-text = Qalxan — incident response case manager of { $cert }. Information is labelled with the Traffic Light Protocol (TLP 2.0).

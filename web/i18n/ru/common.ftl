@@ -6,6 +6,7 @@ nav-label = Основная навигация
 nav-home = Главная
 nav-users = Пользователи
 nav-organisations = Организации
+nav-incidents = Инциденты
 sign-in = Войти
 sign-out = Выйти
 footer-text = Qalxan — система реагирования на инциденты { $cert }. Информация маркируется по протоколу TLP 2.0 (Traffic Light Protocol).

@@ -1,0 +1,338 @@
+//! `/incidents`: the incidents the reader may see, with filters and "next page" links; and the
+//! start page of CERT staff (the work queue), reporters (their organisation's incidents) and
+//! liaisons (incidents shared with them). Visibility is the service's, in SQL.
+
+use actix_web::{http::StatusCode, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::{
+    api::incidents::{parse_filter, IncidentQuery},
+    auth::Actor,
+    authz::{self, Action},
+    db::models::{
+        cursor,
+        incident::{Incident, IncidentFilter},
+        split_page, Page as DbPage,
+    },
+    domain::{workflow::Status, Role},
+    error::{AppError, AppResult, FieldErrors},
+    services::incidents,
+    state::AppState,
+    web::{
+        context::{SignedIn, WebResult},
+        forms::{Choice, FormErrors},
+        incidents::{
+            labels::{CategoryGroup, Labels},
+            names::{self, Names},
+        },
+        page::{render, Page},
+    },
+};
+
+/// The filters of the list, as the form sends them (and the "next page" link repeats them).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub severity: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub organisation_id: String,
+    #[serde(default)]
+    pub assignee_id: String,
+    #[serde(default)]
+    pub tlp: String,
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub after: String,
+}
+
+impl ListQuery {
+    fn filter(&self, errors: &mut FieldErrors) -> IncidentFilter {
+        let some = |v: &str| (!v.trim().is_empty()).then(|| v.to_owned());
+        parse_filter(
+            &IncidentQuery {
+                status: some(&self.status),
+                severity: some(&self.severity),
+                category: some(&self.category),
+                organisation_id: some(&self.organisation_id),
+                assignee_id: some(&self.assignee_id),
+                tlp: some(&self.tlp),
+                q: some(&self.q),
+            },
+            errors,
+        )
+    }
+
+    /// The query string of the next page: the same filters after `cursor`.
+    fn next_href(&self, cursor: &str) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("status", &self.status),
+            ("severity", &self.severity),
+            ("category", &self.category),
+            ("organisation_id", &self.organisation_id),
+            ("assignee_id", &self.assignee_id),
+            ("tlp", &self.tlp),
+            ("q", &self.q),
+        ] {
+            if !v.is_empty() {
+                s.append_pair(k, v);
+            }
+        }
+        s.append_pair("after", cursor);
+        format!("/incidents?{}", s.finish())
+    }
+}
+
+fn rows(
+    conn: &mut crate::db::DbConn,
+    actor: &Actor,
+    filter: &IncidentFilter,
+    page: DbPage,
+) -> AppResult<(Vec<Incident>, Option<String>)> {
+    let found = incidents::list(conn, actor, filter, page)?;
+    Ok(split_page(found, page, |i| i.id))
+}
+
+#[derive(Template)]
+#[template(path = "incidents/list.html")]
+struct ListTemplate {
+    page: Page,
+    l: Labels,
+    query: ListQuery,
+    errors: FormErrors,
+    incidents: Vec<Incident>,
+    names: Names,
+    next_href: Option<String>,
+    statuses: Vec<Choice>,
+    severities: Vec<Choice>,
+    tlps: Vec<Choice>,
+    categories: Vec<CategoryGroup>,
+    organisations: Vec<Choice>,
+    assignees: Vec<Choice>,
+    staff_view: bool,
+    may_file: bool,
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    ctx: SignedIn,
+    query: web::Query<ListQuery>,
+) -> WebResult {
+    let query = query.into_inner();
+    let page = ctx.page("inc-list-title");
+    let l = Labels::new(&page);
+    let mut field_errors = FieldErrors::new();
+    let filter = query.filter(&mut field_errors);
+    let after = match query.after.trim() {
+        "" => None,
+        raw => Some(cursor::decode(raw).ok_or(AppError::BadRequest("bad cursor".into()))?),
+    };
+    let db_page = DbPage {
+        limit: DbPage::DEFAULT_LIMIT,
+        after,
+    };
+    let (errors, status) = match field_errors.into_result() {
+        Ok(()) => (FormErrors::default(), StatusCode::OK),
+        Err(e) => {
+            let errors = FormErrors::from_error(&page, e)?;
+            let status = errors.status();
+            (errors, status)
+        }
+    };
+    let actor = ctx.actor.clone();
+    let valid = errors.is_empty();
+    let (found, next, names, staff) = state
+        .db
+        .run(move |conn| {
+            let (found, next) = if valid {
+                rows(conn, &actor, &filter, db_page)?
+            } else {
+                (Vec::new(), None)
+            };
+            let names = Names::load(conn, &actor, found.iter().filter_map(|i| i.assignee_id))?;
+            let staff = names::staff(conn, &actor)?;
+            Ok((found, next, names, staff))
+        })
+        .await?;
+    let mut organisations: Vec<(String, String)> = names
+        .organisations
+        .iter()
+        .map(|(id, name)| (id.to_string(), name.clone()))
+        .collect();
+    organisations.sort_by_key(|(_, name)| name.to_lowercase());
+    organisations.insert(0, (String::new(), page.t("inc-filter-any")));
+    let mut assignees = vec![
+        (String::new(), page.t("inc-filter-any")),
+        ("none".to_owned(), page.t("inc-unassigned")),
+    ];
+    assignees.extend(
+        staff
+            .into_iter()
+            .map(|u| (u.id.to_string(), u.display_name)),
+    );
+    let any = |mut choices: Vec<Choice>| {
+        choices.insert(
+            0,
+            Choice {
+                value: String::new(),
+                label: page.t("inc-filter-any"),
+                selected: false,
+            },
+        );
+        choices
+    };
+    let role = ctx.actor.role;
+    let template = ListTemplate {
+        statuses: any(l.statuses(&query.status)),
+        severities: any(l.severities(&query.severity)),
+        tlps: any(l.tlps(&query.tlp)),
+        categories: l.categories(&query.category),
+        organisations: Choice::list(organisations, &query.organisation_id),
+        assignees: Choice::list(assignees, &query.assignee_id),
+        next_href: next.map(|c| query.next_href(&c)),
+        staff_view: authz::allows(role, Action::ReadInternal),
+        may_file: authz::allows(role, Action::CreateIncident),
+        incidents: found,
+        names,
+        query,
+        errors,
+        l,
+        page,
+    };
+    Ok(render(status, &template.page, &template)?)
+}
+
+/// One section of the work queue.
+pub struct QueueSection {
+    pub id: &'static str,
+    pub title: String,
+    pub incidents: Vec<Incident>,
+    /// The full list with the same filter.
+    pub more_href: String,
+}
+
+#[derive(Template)]
+#[template(path = "incidents/queue.html")]
+struct QueueTemplate {
+    page: Page,
+    l: Labels,
+    sections: Vec<QueueSection>,
+    names: Names,
+    staff_view: bool,
+    may_file: bool,
+}
+
+const QUEUE_LIMIT: i64 = 25;
+
+fn open_statuses() -> Vec<String> {
+    Status::ALL
+        .iter()
+        .filter(|s| s.is_open())
+        .map(|s| s.as_str().to_owned())
+        .collect()
+}
+
+/// The start page for everyone but auditors (`None`: the general start page).
+pub async fn home(state: &AppState, ctx: &SignedIn) -> Result<Option<WebResult>, AppError> {
+    let role = ctx.actor.role;
+    if role == Role::Auditor {
+        return Ok(None);
+    }
+    let page = ctx.page("home-title");
+    let staff_view = role.is_cert_staff();
+    let open = open_statuses().join(",");
+    let me = ctx.actor.user_id;
+    let specs: Vec<(&'static str, &str, IncidentFilter, String)> = if staff_view {
+        vec![
+            (
+                "queue-unassigned",
+                "inc-queue-unassigned",
+                IncidentFilter {
+                    statuses: open_statuses(),
+                    assignee_id: Some(None),
+                    ..Default::default()
+                },
+                format!("/incidents?status={open}&assignee_id=none"),
+            ),
+            (
+                "queue-mine",
+                "inc-queue-mine",
+                IncidentFilter {
+                    statuses: open_statuses(),
+                    assignee_id: Some(Some(me)),
+                    ..Default::default()
+                },
+                format!("/incidents?status={open}&assignee_id={me}"),
+            ),
+            (
+                "queue-open",
+                "inc-queue-open",
+                IncidentFilter {
+                    statuses: open_statuses(),
+                    ..Default::default()
+                },
+                format!("/incidents?status={open}"),
+            ),
+        ]
+    } else {
+        let title = if role == Role::Liaison {
+            "inc-queue-shared"
+        } else {
+            "inc-queue-organisation"
+        };
+        vec![(
+            "queue-visible",
+            title,
+            IncidentFilter::default(),
+            "/incidents".to_owned(),
+        )]
+    };
+    let actor = ctx.actor.clone();
+    let filters: Vec<IncidentFilter> = specs.iter().map(|s| s.2.clone()).collect();
+    let (lists, names) = state
+        .db
+        .run(move |conn| {
+            let page = DbPage {
+                limit: QUEUE_LIMIT,
+                after: None,
+            };
+            let mut lists = Vec::new();
+            for filter in &filters {
+                let (mut found, _) = rows(conn, &actor, filter, page)?;
+                // New incidents first, the nearest acknowledgement deadline first among them.
+                found.sort_by_key(|i| (i.status != Status::New.as_str(), i.ack_due_at));
+                lists.push(found);
+            }
+            let people = lists.iter().flatten().filter_map(|i| i.assignee_id);
+            let names = Names::load(conn, &actor, people.collect::<Vec<_>>())?;
+            Ok((lists, names))
+        })
+        .await?;
+    let sections = specs
+        .into_iter()
+        .zip(lists)
+        .map(|((id, title, _, more_href), incidents)| QueueSection {
+            id,
+            title: page.t(title),
+            incidents,
+            more_href,
+        })
+        .collect();
+    let template = QueueTemplate {
+        l: Labels::new(&page),
+        page,
+        sections,
+        names,
+        staff_view,
+        may_file: authz::allows(role, Action::CreateIncident),
+    };
+    Ok(Some(
+        render(StatusCode::OK, &template.page, &template).map_err(Into::into),
+    ))
+}
