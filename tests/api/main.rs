@@ -20,3 +20,4 @@ mod users;
 mod web;
 mod web_portal;
 mod web_profile;
+mod web_incidents;

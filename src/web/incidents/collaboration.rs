@@ -172,7 +172,16 @@ pub async fn link_asset(
                 ("asset_id".to_owned(), form.asset_id),
                 ("impact".to_owned(), form.impact),
             ]);
-            refused(&state, &ctx, id, "asset", &["asset_id", "impact"], error, kept).await
+            refused(
+                &state,
+                &ctx,
+                id,
+                "asset",
+                &["asset_id", "impact"],
+                error,
+                kept,
+            )
+            .await
         }
     }
 }
@@ -267,7 +276,11 @@ pub async fn import_observables(
         errors.general.push(translate(
             locale,
             "inc-import-line",
-            &[("line", line.as_str()), ("value", value), ("message", message)],
+            &[
+                ("line", line.as_str()),
+                ("value", value),
+                ("message", message),
+            ],
         ));
         again.push(value.clone());
     }

@@ -34,7 +34,10 @@ pub async fn upload(
     let csrf_ok = move |sent: &str| !expected.is_empty() && constant_time_eq(sent, &expected);
     let result = receive(&req, &state, ctx.actor.clone(), id, payload, Some(&csrf_ok)).await;
     match result {
-        Ok(created) => Ok(see_other(&case_url(id, &format!("evidence-{}", created.id)))),
+        Ok(created) => Ok(see_other(&case_url(
+            id,
+            &format!("evidence-{}", created.id),
+        ))),
         // Upload rights were checked before the body was read: this refusal is the token's.
         Err(AppError::Forbidden) => Err(WebError::Csrf),
         Err(error @ AppError::Validation(_)) => {

@@ -119,9 +119,12 @@ impl Labels {
 
     pub fn severities(&self, selected: &str) -> Vec<Choice> {
         Choice::list(
-            Severity::ALL
-                .iter()
-                .map(|s| (s.as_str().to_owned(), self.severity(&Some(s.as_str().into())))),
+            Severity::ALL.iter().map(|s| {
+                (
+                    s.as_str().to_owned(),
+                    self.severity(&Some(s.as_str().into())),
+                )
+            }),
             selected,
         )
     }
@@ -242,8 +245,14 @@ mod tests {
             l.sla_class("new", now - chrono::Duration::minutes(1)),
             "sla-overdue"
         );
-        assert_eq!(l.sla_class("new", now + chrono::Duration::hours(2)), "sla-soon");
-        assert_eq!(l.sla_class("new", now + chrono::Duration::hours(20)), "sla-ok");
+        assert_eq!(
+            l.sla_class("new", now + chrono::Duration::hours(2)),
+            "sla-soon"
+        );
+        assert_eq!(
+            l.sla_class("new", now + chrono::Duration::hours(20)),
+            "sla-ok"
+        );
         assert_eq!(l.sla_class("triage", now - chrono::Duration::hours(2)), "");
     }
 }

@@ -61,10 +61,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         "/incidents/{id}/observables/import",
         web::post().to(collaboration::import_observables),
     )
-    .route(
-        "/incidents/{id}/evidence",
-        web::post().to(evidence::upload),
-    )
+    .route("/incidents/{id}/evidence", web::post().to(evidence::upload))
     .route(
         "/incidents/{id}/evidence/{evidence_id}",
         web::get().to(evidence::download),
@@ -81,7 +78,10 @@ pub fn local_to_rfc3339(tz: Tz, raw: &str) -> String {
     let trimmed = raw.trim();
     let parsed = NaiveDateTime::parse_from_str(trimmed, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(trimmed, "%Y-%m-%dT%H:%M:%S"));
-    match parsed.ok().and_then(|t| tz.from_local_datetime(&t).earliest()) {
+    match parsed
+        .ok()
+        .and_then(|t| tz.from_local_datetime(&t).earliest())
+    {
         Some(local) => local
             .naive_utc()
             .and_utc()
@@ -123,7 +123,11 @@ mod tests {
     fn keys_of_the_incident_pages_exist_in_every_language() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut text = String::new();
-        for dir in ["web/templates/incidents", "web/templates/incidents/case", "src/web/incidents"] {
+        for dir in [
+            "web/templates/incidents",
+            "web/templates/incidents/case",
+            "src/web/incidents",
+        ] {
             for entry in std::fs::read_dir(root.join(dir)).unwrap() {
                 let path = entry.unwrap().path();
                 if path.is_file() {
@@ -133,7 +137,9 @@ mod tests {
         }
         let mut keys = labels::keys();
         for piece in text.split('"').skip(1).step_by(2) {
-            let complete = piece.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            let complete = piece
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
             if piece.starts_with("inc-") && complete && !piece.ends_with('-') {
                 keys.push(piece.to_owned());
             }
@@ -141,8 +147,20 @@ mod tests {
         assert!(keys.len() > 150, "{}", keys.len());
         for locale in crate::domain::Locale::ALL {
             for key in &keys {
-                let args = [("n", "1"), ("zone", "Asia/Baku"), ("status", "x"), ("added", "1"), ("line", "1"), ("value", "v"), ("message", "m")];
-                assert_ne!(&crate::web::i18n::translate(*locale, key, &args), key, "{locale}");
+                let args = [
+                    ("n", "1"),
+                    ("zone", "Asia/Baku"),
+                    ("status", "x"),
+                    ("added", "1"),
+                    ("line", "1"),
+                    ("value", "v"),
+                    ("message", "m"),
+                ];
+                assert_ne!(
+                    &crate::web::i18n::translate(*locale, key, &args),
+                    key,
+                    "{locale}"
+                );
             }
         }
     }
