@@ -86,7 +86,7 @@ async fn a_reported_incident_is_worked_to_closed_and_the_reporter_follows_it() {
     let reference = text_of(c, ".case-ref").await;
     assert_eq!(text_of(c, ".case-labels .tlp").await, "TLP:GREEN");
     c.goto(&app.url("/incidents")).await.unwrap();
-    click(c, &format!("a[href^='/incidents/']:not([href$='/new'])")).await;
+    click(c, "a[href^='/incidents/']:not([href$='/new'])").await;
     text_when(c, ".case-ref", |t| t == reference).await;
     let case_url = c.current_url().await.unwrap().to_string();
     fill(
@@ -130,7 +130,7 @@ async fn a_reported_incident_is_worked_to_closed_and_the_reporter_follows_it() {
     }
     click(
         c,
-        &format!("#queue-unassigned a[href^='/incidents/']:not([href*='?'])"),
+        "#queue-unassigned a[href^='/incidents/']:not([href*='?'])",
     )
     .await;
     text_when(c, ".case-ref", |t| t == reference).await;

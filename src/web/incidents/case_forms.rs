@@ -281,11 +281,8 @@ pub async fn assign(
 ) -> WebResult {
     let Submitted { who: ctx, form } = posted;
     let id = id.into_inner();
-    let assignee = match non_empty(&form.assignee_id) {
-        None => None,
-        // Not a number: the service answers "does not name an existing user".
-        Some(raw) => Some(raw.parse().unwrap_or(0)),
-    };
+    // Not a number: the service answers "does not name an existing user".
+    let assignee = non_empty(&form.assignee_id).map(|raw| raw.parse().unwrap_or(0));
     let actor = ctx.actor.clone();
     let result = state
         .db
