@@ -19,6 +19,6 @@ mod public;
 mod smtp_sink;
 mod users;
 mod web;
+mod web_incidents;
 mod web_portal;
 mod web_profile;
-mod web_incidents;
