@@ -29,7 +29,7 @@ pub async fn home(state: web::Data<AppState>, ctx: SignedIn) -> WebResult {
         return Ok(crate::web::page::see_other("/audit"));
     }
     // CERT staff get their work queue, the reporting side its incidents.
-    if let Some(queue) = crate::web::incidents::list::home(&state, &ctx).await? {
+    if let Some(queue) = crate::web::incidents::queue::home(&state, &ctx).await? {
         return queue;
     }
     let org_id = ctx.actor.organisation_id;

@@ -9,33 +9,20 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::{
-    auth::Actor,
-    authz::{self, Action},
-    db::{
-        models::{
-            asset::{Asset, Link},
-            audit::AuditEvent,
-            collaboration::{Comment, Share, Task},
-            evidence::{CustodyEvent, Evidence},
-            incident::Incident,
-            Page as DbPage,
-        },
-        DbConn,
-    },
+    authz::Action,
+    db::models::collaboration::Comment,
     domain::{
         evidence::CustodyAction,
         observable::ObservableKind,
         workflow::{self, Status},
     },
-    error::AppResult,
-    services::{self, observables::ObservableDetails},
     state::AppState,
     web::{
         context::{SignedIn, WebResult},
         forms::{Choice, FormErrors},
         incidents::{
+            case_data::{load, may, CaseData},
             labels::{CategoryGroup, Labels},
-            names::{self, Names},
             utc_to_local_input,
         },
         page::{render, Page},
@@ -57,93 +44,6 @@ pub struct Failed {
     pub section: String,
     pub errors: FormErrors,
     pub kept: HashMap<String, String>,
-}
-
-pub struct EvidenceItem {
-    pub item: Evidence,
-    pub custody: Vec<CustodyEvent>,
-}
-
-/// Everything a case page shows, loaded in one trip to the database pool.
-pub struct CaseData {
-    pub incident: Incident,
-    pub comments: Vec<Comment>,
-    pub tasks: Vec<Task>,
-    pub shares: Vec<Share>,
-    pub history: Vec<AuditEvent>,
-    pub observables: Vec<ObservableDetails>,
-    pub assets: Vec<(Link, Asset)>,
-    pub asset_choices: Vec<Asset>,
-    pub evidence: Vec<EvidenceItem>,
-    pub staff: Vec<crate::db::models::user::User>,
-    pub names: Names,
-}
-
-fn may(actor: &Actor, action: Action) -> bool {
-    authz::allows(actor.role, action)
-}
-
-pub fn load(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<CaseData> {
-    use services::incidents::{self as inc, collaboration as collab};
-    let all = DbPage {
-        limit: DbPage::MAX_LIMIT,
-        after: None,
-    };
-    let incident = inc::get(conn, actor, id)?;
-    let comments = collab::comments(conn, actor, id)?;
-    let internal = may(actor, Action::ReadInternal);
-    let (tasks, shares, history) = if internal {
-        (
-            collab::tasks(conn, actor, id)?,
-            collab::shares(conn, actor, id)?,
-            inc::history(conn, actor, id)?,
-        )
-    } else {
-        Default::default()
-    };
-    let observables = services::observables::list(conn, actor, id)?;
-    let reads_assets = may(actor, Action::ReadAssets);
-    let assets = if reads_assets {
-        services::assets::links(conn, actor, id)?
-    } else {
-        Vec::new()
-    };
-    let asset_choices = if may(actor, Action::ManageAssets) {
-        services::assets::list(conn, actor, Default::default(), all)?
-    } else {
-        Vec::new()
-    };
-    let mut evidence = Vec::new();
-    if may(actor, Action::ReadEvidence) {
-        for item in services::evidence::list(conn, actor, id, all)? {
-            let custody = services::evidence::custody(conn, actor, item.id, all)?;
-            evidence.push(EvidenceItem { item, custody });
-        }
-    }
-    let staff = names::staff(conn, actor)?;
-    let people = comments
-        .iter()
-        .map(|c| c.author_id)
-        .chain(tasks.iter().map(|t| t.assignee_id))
-        .chain(history.iter().map(|e| e.actor_id))
-        .chain(evidence.iter().map(|e| e.item.collected_by))
-        .chain([incident.assignee_id, incident.reporter_id])
-        .flatten()
-        .collect::<Vec<_>>();
-    let names = Names::load(conn, actor, people)?;
-    Ok(CaseData {
-        incident,
-        comments,
-        tasks,
-        shares,
-        history,
-        observables,
-        assets,
-        asset_choices,
-        evidence,
-        staff,
-        names,
-    })
 }
 
 #[derive(Template)]

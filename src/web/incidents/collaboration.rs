@@ -18,8 +18,8 @@ use crate::{
         i18n::translate,
         incidents::{
             case::{self, Failed},
-            case_forms::{case_url, refused},
             local_to_rfc3339,
+            refusal::{case_url, refused},
         },
         page::see_other,
     },

@@ -17,7 +17,7 @@ use crate::{
     web::{
         context::{SignedIn, Submitted, WebError, WebResult},
         forms::non_empty,
-        incidents::case_forms::{case_url, refused},
+        incidents::refusal::{case_url, refused},
         page::see_other,
     },
 };

@@ -4,6 +4,7 @@
 //! this module only turns forms into service calls and service answers into pages.
 
 pub mod case;
+pub mod case_data;
 pub mod case_forms;
 pub mod collaboration;
 pub mod evidence;
@@ -11,6 +12,8 @@ pub mod filing;
 pub mod labels;
 pub mod list;
 pub mod names;
+pub mod queue;
+pub mod refusal;
 
 use actix_web::web;
 use chrono::{NaiveDateTime, TimeZone};
