@@ -147,6 +147,10 @@ where
     let metrics = req
         .app_data::<web::Data<AppState>>()
         .map(|s| s.metrics.clone());
+    // Served over https: tell browsers never to come back over plain http.
+    let https = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.settings.base_url.scheme() == "https");
     let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
     let method = req.method().to_string();
     let docs = req.path().starts_with("/api/docs");
@@ -181,6 +185,12 @@ where
             );
         }
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        if https {
+            headers.insert(
+                header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+            );
+        }
         if !docs && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
             headers.insert(
                 header::CONTENT_SECURITY_POLICY,

@@ -178,3 +178,29 @@ async fn responses_carry_security_headers() {
         .unwrap()
         .contains("frame-ancestors 'none'"));
 }
+
+#[actix_web::test]
+async fn https_deployments_ask_browsers_to_stay_on_https() {
+    let plain = TestApp::spawn().await;
+    let res = plain
+        .client
+        .get(plain.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert!(!res.headers().contains_key("strict-transport-security"));
+    let https = TestApp::spawn_with(|env| {
+        env.insert("QALXAN_BASE_URL".into(), "https://qalxan.cert.test".into());
+    })
+    .await;
+    let res = https
+        .client
+        .get(https.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
+}
