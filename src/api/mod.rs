@@ -10,6 +10,7 @@ pub mod export;
 pub mod extract;
 pub mod incidents;
 pub mod observables;
+pub mod openapi;
 pub mod ops;
 pub mod organisations;
 pub mod outbox;
@@ -18,65 +19,8 @@ pub mod users;
 pub mod views;
 
 use actix_web::web;
-use utoipa::{
-    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
-    Modify, OpenApi,
-};
 
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "Qalxan API", description = "Incident-response case manager of the national CERT."),
-    paths(
-        ops::healthz, ops::readyz, ops::metrics,
-        auth::login, auth::me, auth::update_me,
-        organisations::create, organisations::list, organisations::get, organisations::update,
-        users::create, users::list, users::get, users::update,
-        incidents::create, incidents::list, incidents::get, incidents::update,
-        incidents::transition, incidents::assign, incidents::history,
-        collaboration::add_comment, collaboration::comments, collaboration::add_task, collaboration::tasks,
-        collaboration::update_task, collaboration::share, collaboration::shares,
-        public::submit, public::track,
-        assets::create, assets::list, assets::get, assets::update, assets::link, assets::links,
-        observables::add, observables::list, observables::correlate, observables::import,
-        audit::search, audit::verify, audit::export, audit::public_key, export::incident, export::range,
-        outbox::list, outbox::retry,
-        evidence::upload, evidence::list, evidence::get, evidence::content, evidence::add_custody, evidence::custody,
-    ),
-    components(schemas(crate::error::Problem, crate::error::FieldErrors)),
-    modifiers(&BearerAuth),
-    tags(
-        (name = "auth", description = "Sign-in and the current user"),
-        (name = "organisations", description = "Constituent organisations, agencies and the CERT itself"),
-        (name = "users", description = "Accounts and roles"),
-        (name = "incidents", description = "Incidents and their workflow"),
-        (name = "collaboration", description = "Comments, tasks and shares on incidents"),
-        (name = "public", description = "Reporting without an account"),
-        (name = "assets", description = "The critical-infrastructure registry"),
-        (name = "observables", description = "Indicators of compromise and their correlation"),
-        (name = "evidence", description = "Evidence files and their chain of custody"),
-        (name = "operations", description = "Health, readiness and metrics"),
-        (name = "audit", description = "The tamper-evident audit trail: search, verification, signed exports"),
-        (name = "admin", description = "Administration: the mail outbox"),
-    )
-)]
-pub struct ApiDoc;
-
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
-        );
-    }
-}
+pub use openapi::ApiDoc;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(ops::healthz))

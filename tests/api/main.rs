@@ -15,6 +15,7 @@ mod incidents;
 mod mail;
 mod notifications;
 mod observables;
+mod openapi;
 mod public;
 mod smtp_sink;
 mod users;
