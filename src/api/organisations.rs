@@ -121,7 +121,8 @@ pub struct UpdateOrganisation {
 /// Change an organisation (admin). `null` clears `sector` or `contact_email`.
 #[utoipa::path(patch, path = "/api/v1/organisations/{id}", tag = "organisations", security(("bearer" = [])),
     request_body = UpdateOrganisation,
-    responses((status = 200, body = OrganisationView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = OrganisationView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "Another organisation has this name", body = Problem), (status = 422, body = Problem)))]
 pub async fn update(
     state: web::Data<AppState>,
     actor: Actor,
