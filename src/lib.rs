@@ -10,8 +10,12 @@ pub mod domain;
 pub mod error;
 pub mod mail;
 pub mod metrics;
+pub mod present;
 pub mod services;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod web;
+
+#[cfg(test)]
+mod architecture;

@@ -10,10 +10,10 @@ use crate::{
         views::{AssetView, IncidentAssetView},
     },
     auth::Actor,
-    db::models::{asset::AssetFilter, split_page},
     domain::{asset::AssetKind, time::to_utc},
     error::{AppResult, FieldErrors, Problem},
     services::assets::{self as service, AssetInput, AssetPatch},
+    services::{rows::AssetFilter, split_page},
     state::AppState,
 };
 
@@ -242,11 +242,7 @@ pub async fn link(
     let id = id.into_inner();
     let (link, asset) = state
         .db
-        .run(move |conn| {
-            let link = service::link(conn, &actor, id, body.asset_id, body.impact)?;
-            let asset = crate::db::models::asset::find(conn, link.asset_id)?;
-            Ok((link, asset))
-        })
+        .run(move |conn| service::link(conn, &actor, id, body.asset_id, body.impact))
         .await?;
     Ok(HttpResponse::Created().json(IncidentAssetView::from((link, asset))))
 }

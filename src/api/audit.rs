@@ -8,18 +8,18 @@ use utoipa::IntoParams;
 
 use crate::{
     api::{
-        audit_csv,
         extract::{optional_id, ListOf, PageQuery},
         views::AuditEventView,
     },
     auth::Actor,
-    db::models::{audit::AuditFilter, split_page},
     error::{AppError, AppResult, FieldErrors, Problem},
+    present::csv::{self, CSV_MAX_ROWS},
     services::{
         audit_export::{self, AuditSigner, PublicKey},
         audit_search,
         audit_verify::{self, VerifyReport},
     },
+    services::{cursor, rows::AuditFilter, split_page, Page},
     state::AppState,
 };
 
@@ -90,7 +90,7 @@ pub async fn search(
     };
     let csv = wants_csv(&req, query.format.as_deref(), &mut errors);
     let page = if csv {
-        audit_csv::csv_page(&page, &mut errors)
+        csv_page(&page, &mut errors)
     } else {
         page.page(&mut errors)
     };
@@ -115,7 +115,7 @@ pub async fn search(
         if let Some(next) = next_cursor {
             res.insert_header(("X-Next-Cursor", next));
         }
-        return Ok(res.body(audit_csv::to_csv(&rows)));
+        return Ok(res.body(csv::to_csv(&rows)));
     }
     Ok(HttpResponse::Ok().json(ListOf {
         items: rows
@@ -172,37 +172,31 @@ pub async fn public_key(state: web::Data<AppState>) -> AppResult<web::Json<Publi
     Ok(web::Json(audit_export::public_key(&signer(&state)?)))
 }
 
-#[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-    use crate::db::models::audit::AuditEvent;
-
-    pub(crate) fn event(details: &str) -> AuditEvent {
-        AuditEvent {
-            id: 7,
-            stream: "system".into(),
-            seq: 3,
-            at: chrono::NaiveDate::from_ymd_opt(2026, 11, 24)
-                .unwrap()
-                .and_hms_micro_opt(10, 0, 0, 120_000)
-                .unwrap(),
-            actor_id: Some(1),
-            actor_ip: Some("=cmd".into()),
-            action: "user.created".into(),
-            entity_type: "user".into(),
-            entity_id: Some(2),
-            incident_id: None,
-            details: details.into(),
-            prev_hash: "a".repeat(64),
-            hash: "b".repeat(64),
-        }
-    }
-
-    #[test]
-    fn the_view_is_the_bundle_shape() {
-        let e = event(r#"{"email":"x@y.az"}"#);
-        let view = serde_json::to_value(AuditEventView::from(e.clone())).unwrap();
-        assert_eq!(view, audit_export::event_json(&e));
-        assert_eq!(view["at"], "2026-11-24T10:00:00.120000Z");
-    }
+/// Like `PageQuery::page`, with the larger limit of a download.
+pub fn csv_page(page: &PageQuery, errors: &mut FieldErrors) -> Page {
+    let limit = match page.limit.as_deref().map(str::trim) {
+        None | Some("") => CSV_MAX_ROWS,
+        Some(raw) => match raw.parse::<i64>() {
+            Ok(n) if (1..=CSV_MAX_ROWS).contains(&n) => n,
+            _ => {
+                errors.add(
+                    "limit",
+                    format!("must be a number from 1 to {CSV_MAX_ROWS}"),
+                );
+                CSV_MAX_ROWS
+            }
+        },
+    };
+    let after = page
+        .cursor
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .and_then(|raw| {
+            let decoded = cursor::decode(raw);
+            if decoded.is_none() {
+                errors.add("cursor", "is not a cursor returned by this list");
+            }
+            decoded
+        });
+    Page { limit, after }
 }

@@ -10,8 +10,8 @@ use serde::de::DeserializeOwned;
 use validator::Validate;
 
 use crate::{
-    db::models::{cursor, Page},
     error::{AppError, FieldErrors},
+    services::{cursor, Page},
 };
 
 /// Largest JSON body accepted: room for a 100 000-character description in any script.
@@ -143,17 +143,8 @@ impl PageQuery {
     }
 }
 
-/// Parses an optional integer query parameter.
-pub fn optional_id(errors: &mut FieldErrors, field: &str, raw: Option<&str>) -> Option<i64> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        None => None,
-        Some(v) => errors.check(
-            field,
-            v.parse::<i64>()
-                .map_err(|_| "must be an integer id".to_owned()),
-        ),
-    }
-}
+/// Shared with the web's filters, so an id typed as text fails the same way in both.
+pub use crate::present::filters::optional_id;
 
 /// A list page as the API returns it.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]

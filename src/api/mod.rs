@@ -2,7 +2,6 @@
 
 pub mod assets;
 pub mod audit;
-pub mod audit_csv;
 pub mod auth;
 pub mod collaboration;
 pub mod evidence;
@@ -16,7 +15,9 @@ pub mod organisations;
 pub mod outbox;
 pub mod public;
 pub mod users;
-pub mod views;
+
+/// The JSON shapes live with the other shared presentation, since signed bundles use them too.
+pub use crate::present::views;
 
 use actix_web::web;
 

@@ -5,12 +5,15 @@ use validator::Validate;
 
 use crate::{
     api::{
-        extract::{parse_json, JsonBody},
+        extract::{parse_json, JsonBody, PageQuery},
         views::{AssetView, ObservableView, SightingView},
     },
     auth::Actor,
-    error::{AppError, AppResult, Problem},
-    services::observables::{self as service, NewIndicator, Sighting},
+    error::{AppError, AppResult, FieldErrors, Problem},
+    services::{
+        observables::{self as service, NewIndicator, Sighting},
+        split_page,
+    },
     state::AppState,
 };
 
@@ -113,32 +116,41 @@ pub struct CorrelationQuery {
     pub kind: Option<String>,
 }
 
+/// A list page like every other (`items`, `next_cursor`), headed by what was looked up.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Correlation {
     pub kind: String,
     /// The value as it was normalised for the lookup.
     pub value: String,
-    /// Incidents you may see where it was recorded.
-    pub incidents: Vec<SightingView>,
+    /// Incidents you may see where it was recorded, newest first.
+    pub items: Vec<SightingView>,
+    pub next_cursor: Option<String>,
 }
 
 /// Every incident you may see that shares an indicator.
-#[utoipa::path(get, path = "/api/v1/observables", tag = "observables", security(("bearer" = [])), params(CorrelationQuery),
+#[utoipa::path(get, path = "/api/v1/observables", tag = "observables", security(("bearer" = [])), params(CorrelationQuery, PageQuery),
     responses((status = 200, body = Correlation), (status = 422, body = Problem)))]
 pub async fn correlate(
     state: web::Data<AppState>,
     actor: Actor,
     query: web::Query<CorrelationQuery>,
+    page: web::Query<PageQuery>,
 ) -> AppResult<web::Json<Correlation>> {
     let CorrelationQuery { value, kind } = query.into_inner();
+    let mut errors = FieldErrors::new();
+    let page = page.page(&mut errors);
+    errors.into_result()?;
     let (kind, value, found) = state
         .db
-        .run(move |conn| service::correlate(conn, &actor, &value, kind.as_deref()))
+        .run(move |conn| service::correlate(conn, &actor, &value, kind.as_deref(), page))
         .await?;
+    // An indicator is recorded once per incident, so the incident id orders the pages.
+    let (found, next_cursor) = split_page(found, page, |s| s.incident_id);
     Ok(web::Json(Correlation {
         kind: kind.as_str().to_owned(),
         value,
-        incidents: found.into_iter().map(sighting_view).collect(),
+        items: found.into_iter().map(sighting_view).collect(),
+        next_cursor,
     }))
 }
 

@@ -34,11 +34,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus metrics", content_type = "text/plain")))]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     // Queue numbers come from the database; without it the rest of the metrics still render.
-    match state
-        .db
-        .run(|conn| Ok(crate::db::models::outbox::stats(conn)?))
-        .await
-    {
+    match state.db.run(crate::services::outbox::stats).await {
         Ok(stats) => state.metrics.set_outbox(&stats, crate::domain::time::now()),
         Err(error) => tracing::warn!(%error, "cannot read outbox statistics for /metrics"),
     }

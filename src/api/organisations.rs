@@ -9,9 +9,9 @@ use crate::{
         views::OrganisationView,
     },
     auth::Actor,
-    db::models::split_page,
     error::{AppResult, FieldErrors, Problem},
     services::organisations::{self, OrganisationInput, OrganisationPatch},
+    services::split_page,
     state::AppState,
 };
 

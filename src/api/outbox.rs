@@ -8,13 +8,13 @@ use utoipa::ToSchema;
 use crate::{
     api::extract::{ListOf, PageQuery},
     auth::Actor,
-    db::models::{
-        outbox::{OutboxRow, STATUSES},
-        split_page,
-    },
     domain::time::to_utc,
     error::{AppResult, FieldErrors, Problem},
     services::outbox,
+    services::{
+        rows::{OutboxRow, OUTBOX_STATUSES as STATUSES},
+        split_page,
+    },
     state::AppState,
 };
 

@@ -9,10 +9,10 @@ use crate::{
         views::UserView,
     },
     auth::Actor,
-    db::models::{split_page, user::UserFilter},
     domain::Role,
     error::{AppResult, FieldErrors, Problem},
     services::users::{self, UserInput, UserPatch},
+    services::{rows::UserFilter, split_page},
     state::AppState,
 };
 

@@ -330,7 +330,7 @@ pub fn link(
     incident_id: i64,
     asset_id: i64,
     impact: Option<String>,
-) -> AppResult<Link> {
+) -> AppResult<(Link, Asset)> {
     authz::require(actor, Action::EditIncident)?;
     let mut errors = FieldErrors::new();
     let impact = impact
@@ -347,7 +347,8 @@ pub fn link(
                 "the asset is already linked to this incident".into(),
             ));
         }
-        link_in_tx(conn, actor, incident.id, &target, impact.as_deref(), false)
+        let link = link_in_tx(conn, actor, incident.id, &target, impact.as_deref(), false)?;
+        Ok((link, target))
     })
 }
 

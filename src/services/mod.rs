@@ -16,5 +16,9 @@ pub mod notify;
 pub mod observables;
 pub mod organisations;
 pub mod outbox;
+pub mod rows;
 pub mod sessions;
 pub mod users;
+
+/// Keyset paging, validated by the edges and passed to list services as it is.
+pub use crate::db::models::{cursor, split_page, Page};

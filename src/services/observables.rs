@@ -12,6 +12,7 @@ use crate::{
             asset::{self, Asset},
             incident::{self, Incident},
             observable::{self as rows, NewObservable, Observable},
+            Page,
         },
         write_tx, DbConn,
     },
@@ -146,6 +147,7 @@ fn sightings(
     actor: &Actor,
     values: &[String],
     kind: Option<&str>,
+    before_incident: Option<i64>,
     limit: i64,
 ) -> AppResult<Vec<(Observable, String)>> {
     Ok(rows::with_values(
@@ -153,6 +155,7 @@ fn sightings(
         values,
         kind,
         authz::incident_scope(actor),
+        before_incident,
         limit,
     )?)
 }
@@ -170,7 +173,7 @@ pub fn list(
     let own = rows::of_incident(conn, incident.id, scope)?;
     let values: Vec<String> = own.iter().map(|o| o.value.clone()).collect();
     let mut elsewhere: BTreeMap<(String, String), Vec<Sighting>> = BTreeMap::new();
-    for (o, reference) in sightings(conn, actor, &values, None, 10_000)? {
+    for (o, reference) in sightings(conn, actor, &values, None, None, 10_000)? {
         if o.incident_id != incident.id {
             elsewhere
                 .entry((o.kind.clone(), o.value.clone()))
@@ -212,6 +215,7 @@ pub fn correlate(
     actor: &Actor,
     value: &str,
     kind: Option<&str>,
+    page: Page,
 ) -> AppResult<(ObservableKind, String, Vec<Sighting>)> {
     authz::require(actor, Action::ReadIncidents)?;
     let kind = match kind.map(str::trim).filter(|k| !k.is_empty()) {
@@ -224,7 +228,9 @@ pub fn correlate(
         actor,
         std::slice::from_ref(&normalised),
         Some(kind.as_str()),
-        500,
+        page.after,
+        // One more than a page, so the caller knows whether another follows.
+        page.limit + 1,
     )?;
     let list = found
         .into_iter()

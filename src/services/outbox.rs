@@ -17,6 +17,11 @@ use crate::{
     services::audit::{self, By, Entry},
 };
 
+/// Queue health for `/metrics`: unauthenticated like the rest of the metrics, and counts only.
+pub fn stats(conn: &mut DbConn) -> AppResult<outbox::Stats> {
+    Ok(outbox::stats(conn)?)
+}
+
 pub fn list(
     conn: &mut DbConn,
     actor: &Actor,

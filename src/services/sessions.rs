@@ -18,11 +18,14 @@ use crate::{
 };
 
 /// A new session for `user`; returns the cookie token (shown once, never stored) and the row.
+/// `previous`, the session id the browser held before signing in, is deleted: a session that
+/// existed before sign-in is never reused (session fixation).
 pub fn start(
     conn: &mut DbConn,
     policy: &SessionPolicy,
     user: &User,
     user_agent: Option<&str>,
+    previous: Option<&str>,
 ) -> AppResult<(String, SessionRow)> {
     let token = random_token();
     let now = time::now();
@@ -36,6 +39,9 @@ pub fn start(
         user_agent: user_agent.map(|ua| ua.chars().take(300).collect()),
     };
     write_tx(conn, |conn| -> AppResult<()> {
+        if let Some(old) = previous {
+            session::delete(conn, old)?;
+        }
         // Sweep here rather than in a timer: sign-ins are frequent enough to keep the table small.
         session::delete_stale(conn, now, now - policy.idle)?;
         session::insert(conn, &row)?;

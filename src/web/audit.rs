@@ -13,25 +13,20 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 use crate::{
-    api::audit_csv,
     auth::Actor,
     authz::{self, Action},
-    db::{
-        models::{
-            audit::{AuditEvent, AuditFilter},
-            cursor,
-            incident::IncidentFilter,
-            split_page, Page as DbPage,
-        },
-        DbConn,
-    },
+    db::DbConn,
     domain::{identity::EmailAddress, search},
     error::{AppError, AppResult},
+    present::csv as audit_csv,
     services::{
         self,
         audit_export::{self, AuditSigner},
         audit_search,
         audit_verify::{self, VerifyReport},
+        cursor,
+        rows::{AuditEvent, AuditFilter, IncidentFilter},
+        split_page, Page as DbPage,
     },
     state::AppState,
     web::{

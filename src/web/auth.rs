@@ -11,7 +11,6 @@ use crate::{
         actor::client_ip,
         session::{session_id, SessionPolicy, LOGIN_CSRF_COOKIE, SESSION_COOKIE},
     },
-    db::models::session,
     error::AppError,
     services::{self, auth::LoginAttempt},
     state::AppState,
@@ -156,11 +155,13 @@ pub async fn login(
     let (token, _) = state
         .db
         .run(move |conn| {
-            // A session that existed before sign-in is never reused (session fixation).
-            if let Some(old) = previous {
-                session::delete(conn, &old)?;
-            }
-            services::sessions::start(conn, &policy, &user, user_agent.as_deref())
+            services::sessions::start(
+                conn,
+                &policy,
+                &user,
+                user_agent.as_deref(),
+                previous.as_deref(),
+            )
         })
         .await?;
     let mut response = see_other(&next);

@@ -25,10 +25,10 @@ use crate::{
         },
         Actor,
     },
-    db::models::{session::SessionRow, user::User},
     domain::Locale,
     error::AppError,
     services,
+    services::rows::{SessionRow, User},
     state::AppState,
     web::{
         i18n,

@@ -6,7 +6,7 @@ use actix_web::{http::StatusCode, web};
 use askama::Template;
 
 use crate::{
-    db::models::organisation,
+    services::organisations,
     state::AppState,
     web::{
         context::{SignedIn, WebResult},
@@ -32,10 +32,10 @@ pub async fn home(state: web::Data<AppState>, ctx: SignedIn) -> WebResult {
     if let Some(queue) = crate::web::incidents::queue::home(&state, &ctx).await? {
         return queue;
     }
-    let org_id = ctx.actor.organisation_id;
+    let actor = ctx.actor.clone();
     let organisation = state
         .db
-        .run(move |conn| Ok(organisation::find(conn, org_id)?.name))
+        .run(move |conn| Ok(organisations::get(conn, &actor, actor.organisation_id)?.name))
         .await?;
     let page = ctx.page("home-title");
     let role_text = page.t(&format!("home-role-{}", ctx.actor.role.as_str()));

@@ -20,12 +20,14 @@ pub mod errors;
 pub mod export;
 pub mod forms;
 pub mod home;
-pub mod i18n;
 pub mod incidents;
 pub mod page;
 pub mod profile;
 pub mod public;
 pub mod registry;
+
+/// Translations are shared with the printable case report, which the API serves as well.
+pub use crate::present::i18n;
 
 use actix_web::web;
 

@@ -16,10 +16,10 @@ use serde::Deserialize;
 
 use crate::{
     auth::{actor::client_ip, session::LOGIN_CSRF_COOKIE},
-    db::models::{collaboration::Comment, incident::Incident},
     domain::reference_data,
     error::AppError,
     services::incidents::public::{self, PublicReport},
+    services::rows::{Comment, Incident},
     state::AppState,
     web::{
         context::{check_csrf, parse_form, Visitor, WebResult},

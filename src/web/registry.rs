@@ -12,13 +12,13 @@ use serde::Deserialize;
 use crate::{
     auth::Actor,
     authz::{self, Action},
-    db::models::{
-        asset::{Asset, AssetFilter},
-        split_page,
-    },
     domain::{asset::AssetKind, reference_data},
     error::AppError,
     services::assets::{self as service, AssetIncident, AssetInput, AssetPatch},
+    services::{
+        rows::{Asset, AssetFilter},
+        split_page,
+    },
     state::AppState,
     web::{
         admin::{all_organisations, list_page, ListQuery},

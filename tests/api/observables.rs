@@ -35,7 +35,7 @@ async fn observe(
 }
 
 fn references(correlation: &Value) -> Vec<i64> {
-    correlation["incidents"]
+    correlation["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -150,6 +150,46 @@ async fn correlation_never_reveals_an_incident_the_caller_may_not_see() {
     assert_eq!(all["kind"], "domain");
     assert_eq!(all["value"], "evil.example.com");
     assert_eq!(references(&all), vec![at_ministry, at_bank]);
+    assert!(all["next_cursor"].is_null(), "{all}");
+    assert!(all["items"][0]["reference"].is_string());
+    assert!(all["items"][0]["observable_id"].is_i64());
+
+    // A list like every other: pages of `limit`, continued by `next_cursor`.
+    let first = json(
+        app.get(
+            "/api/v1/observables?value=evil.example.com&limit=1",
+            &responder.token,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(references(&first), vec![at_ministry]);
+    let cursor = first["next_cursor"]
+        .as_str()
+        .expect("a second page")
+        .to_owned();
+    let second = json(
+        app.get(
+            &format!("/api/v1/observables?value=evil.example.com&limit=1&cursor={cursor}"),
+            &responder.token,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(references(&second), vec![at_bank]);
+    assert!(second["next_cursor"].is_null(), "{second}");
+    let bad_page = assert_problem(
+        app.get(
+            "/api/v1/observables?value=evil.example.com&limit=0",
+            &responder.token,
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert!(bad_page["errors"]["limit"].is_array());
 
     // Each organisation sees only its own incident, both in the lookup and in "also seen in".
     let mine = json(

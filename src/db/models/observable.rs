@@ -121,12 +121,13 @@ pub fn of_incident(
 }
 
 /// Observables with one of `values` in incidents the scope may see, with their incident's
-/// reference, newest incident first.
+/// reference, newest incident first; `before_incident` continues a page (keyset on the incident).
 pub fn with_values(
     conn: &mut DbConn,
     values: &[String],
     kind: Option<&str>,
     scope: IncidentScope,
+    before_incident: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<(Observable, String)>> {
     let mut query = observables::table
@@ -136,6 +137,9 @@ pub fn with_values(
         .into_boxed();
     if let Some(kind) = kind {
         query = query.filter(observables::kind.eq(kind.to_owned()));
+    }
+    if let Some(before) = before_incident {
+        query = query.filter(observables::incident_id.lt(before));
     }
     let found: Vec<Observable> = query
         .order(observables::incident_id.desc())

@@ -9,12 +9,9 @@ use serde::Deserialize;
 
 use crate::{
     auth::Actor,
-    db::{
-        models::{cursor, organisation::Organisation, Page as DbPage},
-        DbConn,
-    },
+    db::DbConn,
     error::{AppError, AppResult},
-    services,
+    services::{self, cursor, rows::Organisation, Page as DbPage},
 };
 
 /// The query of a list page: the keyset cursor, and which confirmation to show after a save.

@@ -7,10 +7,10 @@ use serde::Deserialize;
 
 use crate::{
     authz::{self, Action},
-    db::models::{organisation::Organisation, split_page},
     domain::{reference_data, OrganisationKind},
     error::AppError,
     services::organisations::{self, OrganisationInput, OrganisationPatch},
+    services::{rows::Organisation, split_page},
     state::AppState,
     web::{
         admin::{list_page, ListQuery},

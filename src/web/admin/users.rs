@@ -10,10 +10,13 @@ use serde::Deserialize;
 
 use crate::{
     authz::{self, Action},
-    db::models::{split_page, user::User, user::UserFilter},
     domain::{Locale, Role},
     error::AppError,
     services::users::{self, UserInput, UserPatch},
+    services::{
+        rows::{User, UserFilter},
+        split_page,
+    },
     state::AppState,
     web::{
         admin::{all_organisations, list_page, organisation_names, ListQuery},

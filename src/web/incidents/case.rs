@@ -10,12 +10,12 @@ use serde::Deserialize;
 
 use crate::{
     authz::Action,
-    db::models::collaboration::Comment,
     domain::{
         evidence::CustodyAction,
         observable::ObservableKind,
         workflow::{self, Status},
     },
+    services::rows::Comment,
     state::AppState,
     web::{
         context::{SignedIn, WebResult},

@@ -3,20 +3,16 @@
 use crate::{
     auth::Actor,
     authz::{self, Action},
-    db::{
-        models::{
-            asset::{Asset, Link},
-            audit::AuditEvent,
-            collaboration::{Comment, Share, Task},
-            evidence::{CustodyEvent, Evidence},
-            incident::Incident,
-            user::User,
-            Page as DbPage,
-        },
-        DbConn,
-    },
+    db::DbConn,
     error::AppResult,
-    services::{self, observables::ObservableDetails},
+    services::{
+        self,
+        observables::ObservableDetails,
+        rows::{
+            Asset, AuditEvent, Comment, CustodyEvent, Evidence, Incident, Link, Share, Task, User,
+        },
+        Page as DbPage,
+    },
     web::incidents::names::{self, Names},
 };
 

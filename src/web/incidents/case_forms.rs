@@ -8,7 +8,6 @@ use actix_web::web;
 use serde::Deserialize;
 
 use crate::{
-    db::models::incident::IncidentFilter,
     domain::search,
     error::AppResult,
     services::incidents::{
@@ -17,6 +16,7 @@ use crate::{
         workflow::{self, TransitionRequest},
         IncidentPatch,
     },
+    services::rows::IncidentFilter,
     state::AppState,
     web::{
         context::{Submitted, WebResult},
@@ -128,7 +128,7 @@ fn duplicate_id(
         search_pattern: Some(search::contains_pattern(raw)),
         ..Default::default()
     };
-    let page = crate::db::models::Page {
+    let page = crate::services::Page {
         limit: 20,
         after: None,
     };

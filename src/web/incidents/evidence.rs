@@ -1,6 +1,6 @@
 //! Evidence from the case page: the upload form (multipart, its CSRF token checked before a byte
 //! of the file is stored), the download link and the custody form. Upload and download run the
-//! API's own code (`api::evidence::{receive, serve}`), so streaming, hashing, limits and the
+//! same code as the API (`present::evidence::{receive, serve}`), so streaming, hashing, limits and the
 //! `accessed` custody record are the same.
 
 use std::collections::HashMap;
@@ -9,9 +9,9 @@ use actix_web::{web, HttpRequest};
 use serde::Deserialize;
 
 use crate::{
-    api::evidence::{receive, serve},
     auth::session::constant_time_eq,
     error::AppError,
+    present::evidence::{receive, serve},
     services::evidence::{self, CustodyInput},
     state::AppState,
     web::{

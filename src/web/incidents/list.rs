@@ -7,16 +7,15 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::{
-    api::incidents::{parse_filter, IncidentQuery},
     auth::Actor,
     authz::{self, Action},
-    db::models::{
-        cursor,
-        incident::{Incident, IncidentFilter},
+    error::{AppError, AppResult, FieldErrors},
+    present::filters::{parse_filter, IncidentQuery},
+    services::{
+        cursor, incidents,
+        rows::{Incident, IncidentFilter},
         split_page, Page as DbPage,
     },
-    error::{AppError, AppResult, FieldErrors},
-    services::incidents,
     state::AppState,
     web::{
         context::{SignedIn, WebResult},

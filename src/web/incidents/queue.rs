@@ -7,12 +7,12 @@ use askama::Template;
 
 use crate::{
     authz::{self, Action},
-    db::models::{
-        incident::{Incident, IncidentFilter},
-        Page as DbPage,
-    },
     domain::{workflow::Status, Role},
     error::AppError,
+    services::{
+        rows::{Incident, IncidentFilter},
+        Page as DbPage,
+    },
     state::AppState,
     web::{
         context::{SignedIn, WebResult},

@@ -1,43 +1,9 @@
-//! The audit log as CSV: paging rules for downloads and RFC 4180 output.
+//! The audit log as CSV (RFC 4180), the same bytes from the API and the web page.
 
-use crate::{
-    api::extract::PageQuery,
-    db::models::{audit::AuditEvent, cursor, Page},
-    domain::time,
-    error::FieldErrors,
-};
+use crate::{domain::time, services::rows::AuditEvent};
 
 /// Most rows one CSV download holds; `X-Next-Cursor` continues from there.
 pub const CSV_MAX_ROWS: i64 = 50_000;
-
-/// Like `PageQuery::page`, with the larger limit of a download.
-pub fn csv_page(page: &PageQuery, errors: &mut FieldErrors) -> Page {
-    let limit = match page.limit.as_deref().map(str::trim) {
-        None | Some("") => CSV_MAX_ROWS,
-        Some(raw) => match raw.parse::<i64>() {
-            Ok(n) if (1..=CSV_MAX_ROWS).contains(&n) => n,
-            _ => {
-                errors.add(
-                    "limit",
-                    format!("must be a number from 1 to {CSV_MAX_ROWS}"),
-                );
-                CSV_MAX_ROWS
-            }
-        },
-    };
-    let after = page
-        .cursor
-        .as_deref()
-        .filter(|c| !c.is_empty())
-        .and_then(|raw| {
-            let decoded = cursor::decode(raw);
-            if decoded.is_none() {
-                errors.add("cursor", "is not a cursor returned by this list");
-            }
-            decoded
-        });
-    Page { limit, after }
-}
 
 /// RFC 4180 CSV. Text cells that a spreadsheet would run as a formula get a leading `'`.
 pub fn to_csv(rows: &[AuditEvent]) -> String {
@@ -85,18 +51,4 @@ pub fn to_csv(rows: &[AuditEvent]) -> String {
         out.push_str("\r\n");
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::api::audit::tests::event;
-
-    #[test]
-    fn csv_quotes_and_defuses_formulas() {
-        let csv = to_csv(&[event(r#"{"a":"b,\"c\""}"#)]);
-        let line = csv.lines().nth(1).unwrap();
-        assert!(line.contains(",'=cmd,"), "{line}");
-        assert!(line.contains(r#","{""a"":""b,\""c\""""}","#), "{line}");
-    }
 }

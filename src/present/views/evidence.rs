@@ -5,8 +5,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::{
-    db::models::evidence::{CustodyEvent, Evidence},
     domain::time::to_utc,
+    services::rows::{CustodyEvent, Evidence},
 };
 
 /// An evidence record; `sha256` is the hex SHA-256 of the bytes, computed while they arrived.

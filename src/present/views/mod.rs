@@ -1,12 +1,17 @@
-//! What the API returns: stable JSON shapes, separate from row structs.
+//! What the API returns: stable JSON shapes, separate from row structs. Signed case bundles
+//! reuse them, so the web's export serves the same shapes as the API.
+
+pub mod evidence;
+
+pub use evidence::{CustodyEventView, EvidenceView};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::{
-    db::models::{organisation::Organisation, user::User},
     domain::time::to_utc,
+    services::rows::{Organisation, User},
 };
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -72,12 +77,8 @@ impl From<User> for UserView {
 use crate::{
     auth::Actor,
     authz::{self, Action},
-    db::models::{
-        audit::AuditEvent,
-        collaboration::{Comment, Share, Task},
-        incident::Incident,
-    },
     domain::incident::category_class,
+    services::rows::{AuditEvent, Comment, Incident, Share, Task},
 };
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -278,10 +279,7 @@ impl From<AuditEvent> for AuditEventView {
     }
 }
 
-use crate::db::models::{
-    asset::{Asset, Link},
-    observable::Observable,
-};
+use crate::services::rows::{Asset, Link, Observable};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AssetView {

@@ -1,0 +1,15 @@
+//! The rows services take and return, named here for the edges: `api`, `web` and `present` read
+//! them but never reach `db::models`, whose queries are for services alone.
+
+pub use crate::db::models::{
+    asset::{Asset, AssetFilter, Link},
+    audit::{AuditEvent, AuditFilter},
+    collaboration::{Comment, Share, Task},
+    evidence::{CustodyEvent, Evidence},
+    incident::{Incident, IncidentFilter},
+    observable::Observable,
+    organisation::Organisation,
+    outbox::{OutboxRow, STATUSES as OUTBOX_STATUSES},
+    session::SessionRow,
+    user::{User, UserFilter},
+};
