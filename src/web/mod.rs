@@ -12,7 +12,6 @@
 //! 4. a line in `routes` below, and a `nav()` entry in `page.rs` if it belongs in the menu.
 
 pub mod admin;
-pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod context;
@@ -25,6 +24,7 @@ pub mod page;
 pub mod profile;
 pub mod public;
 pub mod registry;
+pub mod static_files;
 
 /// Translations are shared with the printable case report, which the API serves as well.
 pub use crate::present::i18n;
@@ -38,7 +38,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     use admin::{organisations, users};
     cfg.configure(incidents::routes);
     cfg.route("/", web::get().to(home::home))
-        .route("/static/{path:.*}", web::get().to(assets::serve))
+        .route("/static/{path:.*}", web::get().to(static_files::serve))
         .service(
             web::resource("/login")
                 .get(auth::login_page)

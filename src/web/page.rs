@@ -15,7 +15,7 @@ use crate::{
     authz::{self, Action},
     domain::{Locale, Role},
     error::AppError,
-    web::{assets, i18n},
+    web::{i18n, static_files},
 };
 
 /// A value a template passes however many references deep (askama borrows arguments).
@@ -157,7 +157,7 @@ impl Page {
     }
 
     pub fn asset(&self, name: &str) -> String {
-        assets::url(name)
+        static_files::url(name)
     }
 
     /// The current page in another language (visitors; signed-in users post the switch form).
