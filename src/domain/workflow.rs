@@ -1,5 +1,5 @@
-//! The incident workflow of DESIGN §6 as a pure state machine: which moves exist, who may make
-//! them, and what each needs.
+//! The incident workflow of DESIGN §6 as a pure state machine: which moves exist and what each
+//! needs. Who may make which move is policy, in `authz::may_move`.
 //!
 //! ```text
 //!  new ──> triage ──> containment ──> eradication ──> recovery ──> closed
@@ -10,7 +10,7 @@
 //!  closed, rejected ──> triage   (reopen: coordinator, reason required) <┘
 //! ```
 
-use super::{string_enum, Role};
+use super::string_enum;
 
 string_enum!(
     Status {
@@ -50,22 +50,6 @@ pub fn is_reopen(from: Status, to: Status) -> bool {
     matches!(from, Status::Closed | Status::Rejected) && to == Status::Triage
 }
 
-/// Responders work an incident up to recovery; closing, rejecting, merging and reopening are
-/// decisions for a coordinator (or an admin).
-pub fn role_may(role: Role, from: Status, to: Status) -> bool {
-    match role {
-        Role::Admin | Role::Coordinator => true,
-        Role::Responder => {
-            !is_reopen(from, to)
-                && matches!(
-                    to,
-                    Status::Triage | Status::Containment | Status::Eradication | Status::Recovery
-                )
-        }
-        Role::Auditor | Role::Reporter | Role::Liaison => false,
-    }
-}
-
 /// What the guards look at: the incident as it is, plus what the request brings.
 #[derive(Debug, Default)]
 pub struct GuardInput<'a> {
@@ -85,8 +69,6 @@ pub struct GuardInput<'a> {
 pub enum Refusal {
     /// Not a move of the workflow: 409.
     Illegal,
-    /// The role may not make this move: 403.
-    Forbidden,
     /// Guard fields missing or wrong: 422, per field.
     Missing(Vec<(&'static str, &'static str)>),
 }
@@ -95,17 +77,11 @@ fn present(value: Option<&str>) -> bool {
     value.is_some_and(|v| !v.trim().is_empty())
 }
 
-pub fn check(role: Role, from: Status, to: Status, input: &GuardInput) -> Result<(), Refusal> {
-    if !role_may(role, Status::New, Status::Triage)
-        && !role_may(role, Status::Closed, Status::Triage)
-    {
-        return Err(Refusal::Forbidden);
-    }
+/// Whether `from → to` is a move and the incident and request give what it needs. The caller
+/// has already asked `authz::may_move` (a refused role is 403 before any guard is looked at).
+pub fn check(from: Status, to: Status, input: &GuardInput) -> Result<(), Refusal> {
     if !is_edge(from, to) {
         return Err(Refusal::Illegal);
-    }
-    if !role_may(role, from, to) {
-        return Err(Refusal::Forbidden);
     }
     let mut missing = Vec::new();
     if from == Status::New {
@@ -196,7 +172,7 @@ mod tests {
             for to in Status::ALL {
                 let expected = ALLOWED.contains(&(*from, *to));
                 assert_eq!(is_edge(*from, *to), expected, "{from} -> {to}");
-                let result = check(Role::Coordinator, *from, *to, &complete(1));
+                let result = check(*from, *to, &complete(1));
                 if expected {
                     assert_eq!(result, Ok(()), "{from} -> {to}");
                 } else {
@@ -204,32 +180,6 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn responders_stop_at_recovery_and_outsiders_cannot_move_anything() {
-        for (from, to) in ALLOWED {
-            let responder = check(Role::Responder, *from, *to, &complete(1));
-            let responder_may = matches!(to, Triage | Containment | Eradication | Recovery)
-                && !is_reopen(*from, *to);
-            assert_eq!(responder.is_ok(), responder_may, "responder {from} -> {to}");
-            if !responder_may {
-                assert_eq!(responder, Err(Refusal::Forbidden));
-            }
-            assert!(check(Role::Admin, *from, *to, &complete(1)).is_ok());
-            for role in [Role::Auditor, Role::Reporter, Role::Liaison] {
-                assert_eq!(
-                    check(role, *from, *to, &complete(1)),
-                    Err(Refusal::Forbidden),
-                    "{role}"
-                );
-            }
-        }
-        // An outsider gets 403 even for a move that does not exist.
-        assert_eq!(
-            check(Role::Reporter, New, Closed, &complete(1)),
-            Err(Refusal::Forbidden)
-        );
     }
 
     fn missing_fields(result: Result<(), Refusal>) -> Vec<&'static str> {
@@ -247,15 +197,15 @@ mod tests {
             ..complete(1)
         };
         assert_eq!(
-            missing_fields(check(Role::Coordinator, New, Triage, &input)),
+            missing_fields(check(New, Triage, &input)),
             ["category", "severity"]
         );
         assert_eq!(
-            missing_fields(check(Role::Coordinator, New, Rejected, &input)),
+            missing_fields(check(New, Rejected, &input)),
             ["category", "severity"]
         );
         // Once past new, they are not asked again.
-        assert!(check(Role::Coordinator, Triage, Rejected, &input).is_ok());
+        assert!(check(Triage, Rejected, &input).is_ok());
     }
 
     #[test]
@@ -265,7 +215,7 @@ mod tests {
             ..complete(1)
         };
         assert_eq!(
-            missing_fields(check(Role::Responder, Triage, Containment, &input)),
+            missing_fields(check(Triage, Containment, &input)),
             ["assignee_id"]
         );
     }
@@ -278,11 +228,11 @@ mod tests {
             ..complete(1)
         };
         assert_eq!(
-            missing_fields(check(Role::Coordinator, Recovery, Closed, &input)),
+            missing_fields(check(Recovery, Closed, &input)),
             ["resolution", "root_cause"]
         );
         assert_eq!(
-            missing_fields(check(Role::Coordinator, Triage, Closed, &input)),
+            missing_fields(check(Triage, Closed, &input)),
             ["resolution", "root_cause"]
         );
     }
@@ -301,7 +251,7 @@ mod tests {
                 ..complete(1)
             };
             assert_eq!(
-                missing_fields(check(Role::Coordinator, Triage, Merged, &input)),
+                missing_fields(check(Triage, Merged, &input)),
                 ["duplicate_of"],
                 "{dup:?}"
             );
@@ -311,26 +261,16 @@ mod tests {
             duplicate_status: Some(Closed),
             ..complete(1)
         };
-        assert!(check(Role::Coordinator, New, Merged, &closed_target).is_ok());
+        assert!(check(New, Merged, &closed_target).is_ok());
     }
 
     #[test]
-    fn reopening_needs_a_reason_and_a_coordinator() {
+    fn reopening_needs_a_reason() {
         let input = GuardInput {
             reason: None,
             ..complete(1)
         };
-        assert_eq!(
-            missing_fields(check(Role::Coordinator, Closed, Triage, &input)),
-            ["reason"]
-        );
-        assert_eq!(
-            missing_fields(check(Role::Coordinator, Rejected, Triage, &input)),
-            ["reason"]
-        );
-        assert_eq!(
-            check(Role::Responder, Closed, Triage, &complete(1)),
-            Err(Refusal::Forbidden)
-        );
+        assert_eq!(missing_fields(check(Closed, Triage, &input)), ["reason"]);
+        assert_eq!(missing_fields(check(Rejected, Triage, &input)), ["reason"]);
     }
 }

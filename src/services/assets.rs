@@ -78,12 +78,10 @@ fn check_identifiers(
     }
 }
 
-/// Who may see which assets: CERT staff and auditors all, reporters their own organisation's.
+/// The one organisation whose assets the caller sees, or `None` for all (`authz::asset_scope`).
 fn only_organisation(actor: &Actor) -> AppResult<Option<i64>> {
     authz::require(actor, Action::ReadAssets)?;
-    Ok((!authz::allows(actor.role, Action::ManageAssets)
-        && actor.role != crate::domain::Role::Auditor)
-        .then_some(actor.organisation_id))
+    Ok(authz::asset_scope(actor).only())
 }
 
 pub fn create(conn: &mut DbConn, actor: &Actor, input: AssetInput) -> AppResult<Asset> {

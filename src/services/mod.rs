@@ -16,6 +16,7 @@ pub mod notify;
 pub mod observables;
 pub mod organisations;
 pub mod outbox;
+pub mod people;
 pub mod rows;
 pub mod sessions;
 pub mod users;

@@ -186,14 +186,13 @@ pub fn list(
         }
     }
     let sees_assets = authz::allows(actor.role, Action::ReadAssets);
-    let own_org_only = !authz::allows(actor.role, Action::ManageAssets)
-        && actor.role != crate::domain::Role::Auditor;
+    let asset_org = authz::asset_scope(actor).only();
     let mut out = Vec::with_capacity(own.len());
     for o in own {
         let assets = match (&o.ip_key, sees_assets) {
             (Some(key), true) => asset::containing(conn, key)?
                 .into_iter()
-                .filter(|a| !own_org_only || a.organisation_id == actor.organisation_id)
+                .filter(|a| asset_org.is_none_or(|org| a.organisation_id == org))
                 .collect(),
             _ => Vec::new(),
         };

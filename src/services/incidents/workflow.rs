@@ -80,14 +80,17 @@ pub fn transition(
             duplicate_status: duplicate.as_ref().map(stored_status).transpose()?,
             reason: reason.as_deref(),
         };
-        match workflow::check(actor.role, from, to, &guard) {
+        // 403 for a role that may move nothing, even for a move that does not exist; then 409
+        // for a move that does not exist, before whether this role may make it.
+        authz::require(actor, Action::MoveIncidents)?;
+        let illegal = || AppError::Conflict(format!("an incident in {from} cannot move to {to}"));
+        if !workflow::is_edge(from, to) {
+            return Err(illegal());
+        }
+        authz::require_move(actor, from, to)?;
+        match workflow::check(from, to, &guard) {
             Ok(()) => {}
-            Err(Refusal::Forbidden) => return Err(AppError::Forbidden),
-            Err(Refusal::Illegal) => {
-                return Err(AppError::Conflict(format!(
-                    "an incident in {from} cannot move to {to}"
-                )))
-            }
+            Err(Refusal::Illegal) => return Err(illegal()),
             Err(Refusal::Missing(fields)) => {
                 let mut errors = FieldErrors::new();
                 for (field, message) in fields {

@@ -9,7 +9,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::{
-    authz::Action,
+    authz::{self, Action},
     domain::{
         evidence::CustodyAction,
         observable::ObservableKind,
@@ -156,7 +156,7 @@ pub async fn page(
     let from = Status::parse(&i.status).unwrap_or(Status::New);
     let offers = Status::ALL
         .iter()
-        .filter(|to| workflow::is_edge(from, **to) && workflow::role_may(actor.role, from, **to))
+        .filter(|to| workflow::is_edge(from, **to) && authz::may_move(actor.role, from, **to))
         .map(|to| Offer {
             to: to.as_str(),
             label: page.t(&format!("inc-move-{to}")),

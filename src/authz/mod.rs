@@ -1,0 +1,100 @@
+//! The one authorization policy. Deny by default: an action is allowed only where this table
+//! says so, and list queries take their visibility filter from here.
+//!
+//! `mod.rs` holds the role × action table; `scopes.rs` which rows each caller sees (incidents,
+//! organisations, evidence, assets, people's names); `moves.rs` who may move an incident from
+//! one status to another (the moves themselves and their guards are `domain::workflow`).
+
+mod moves;
+mod scopes;
+
+pub use moves::{may_move, require_move};
+pub use scopes::{
+    asset_scope, evidence_scope, incident_scope, may_see_name, organisation_scope, EvidenceScope,
+    IncidentScope, OrganisationScope,
+};
+
+use crate::{auth::Actor, domain::Role, error::AppError};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Create and change organisations.
+    ManageOrganisations,
+    /// See organisations (scope from `organisation_scope`).
+    ListOrganisations,
+    /// Create users, change roles, deactivate.
+    ManageUsers,
+    /// See the staff directory.
+    ListUsers,
+    /// Read the audit log and verify chains.
+    ReadAudit,
+    /// File an incident (reporters: for their own organisation).
+    CreateIncident,
+    /// See incidents at all (which ones: `incident_scope`).
+    ReadIncidents,
+    /// Change an incident's details.
+    EditIncident,
+    /// Move incidents through the workflow at all (which moves: `may_move`).
+    MoveIncidents,
+    /// Give an incident to a responder.
+    AssignIncident,
+    /// Internal comments, tasks and the history: the CERT's own working notes.
+    ReadInternal,
+    /// Write internal comments.
+    CommentInternal,
+    /// Write comments the reporter side sees.
+    CommentShared,
+    /// Create and update tasks.
+    ManageTasks,
+    /// Share an incident with another organisation.
+    ShareIncident,
+    /// Register, change and approve assets of any organisation.
+    ManageAssets,
+    /// Propose assets of one's own organisation (approved later by the CERT).
+    ProposeAssets,
+    /// See the registry (outsiders: their own organisation's assets).
+    ReadAssets,
+    /// See the mail outbox and send failed mail again.
+    ManageOutbox,
+    /// Upload evidence to a visible incident (reporters: their own organisation's incidents).
+    UploadEvidence,
+    /// See evidence metadata and custody, and download (which scope: `evidence_scope`).
+    ReadEvidence,
+    /// Record transferred, sealed, returned, destroyed.
+    RecordCustody,
+}
+
+pub fn allows(role: Role, action: Action) -> bool {
+    use Action::*;
+    use Role::*;
+    match action {
+        ManageOrganisations | ManageUsers | ManageOutbox => role == Admin,
+        ListOrganisations => true,
+        ListUsers => matches!(role, Admin | Coordinator | Responder | Auditor),
+        ReadAudit => matches!(role, Admin | Auditor),
+        CreateIncident => matches!(role, Admin | Coordinator | Responder | Reporter),
+        ReadIncidents => true,
+        EditIncident | MoveIncidents | CommentInternal | ManageTasks => role.is_cert_staff(),
+        AssignIncident | ShareIncident => matches!(role, Admin | Coordinator),
+        ReadInternal => role.is_cert_staff() || role == Auditor,
+        CommentShared => role != Auditor,
+        ManageAssets => role.is_cert_staff(),
+        ProposeAssets => role == Reporter,
+        ReadAssets => matches!(role, Admin | Coordinator | Responder | Auditor | Reporter),
+        UploadEvidence => matches!(role, Admin | Coordinator | Responder | Reporter),
+        ReadEvidence => matches!(role, Admin | Coordinator | Responder | Auditor | Reporter),
+        RecordCustody => role.is_cert_staff(),
+    }
+}
+
+pub fn require(actor: &Actor, action: Action) -> Result<(), AppError> {
+    if allows(actor.role, action) {
+        Ok(())
+    } else {
+        tracing::info!(user_id = actor.user_id, role = %actor.role, ?action, "denied");
+        Err(AppError::Forbidden)
+    }
+}
+
+#[cfg(test)]
+mod tests;
