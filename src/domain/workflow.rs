@@ -84,15 +84,26 @@ pub fn check(from: Status, to: Status, input: &GuardInput) -> Result<(), Refusal
         return Err(Refusal::Illegal);
     }
     let mut missing = Vec::new();
-    if from == Status::New {
-        if input.category.is_empty() || input.category == super::incident::UNDETERMINED {
-            missing.push((
-                "category",
+    // Work starts at triage, and work needs a classification. A duplicate merged straight from
+    // new takes the one of the incident it joins, and a rejected report (spam, out of scope)
+    // needs none; a rejected one that is reopened needs it then.
+    if to == Status::Triage {
+        let (category, severity) = if from == Status::New {
+            (
                 "must be set to an RSIT type before the incident leaves new",
-            ));
+                "must be set before the incident leaves new",
+            )
+        } else {
+            (
+                "must be set to an RSIT type before the incident is reopened",
+                "must be set before the incident is reopened",
+            )
+        };
+        if input.category.is_empty() || input.category == super::incident::UNDETERMINED {
+            missing.push(("category", category));
         }
         if !present(input.severity) {
-            missing.push(("severity", "must be set before the incident leaves new"));
+            missing.push(("severity", severity));
         }
     }
     if to == Status::Containment && input.assignee_id.is_none() {
@@ -190,7 +201,7 @@ mod tests {
     }
 
     #[test]
-    fn leaving_new_needs_category_and_severity() {
+    fn triage_needs_category_and_severity() {
         let input = GuardInput {
             category: "undetermined",
             severity: None,
@@ -200,12 +211,15 @@ mod tests {
             missing_fields(check(New, Triage, &input)),
             ["category", "severity"]
         );
+        // Rejecting or merging a report needs no classification of its own.
+        assert!(check(New, Rejected, &input).is_ok());
+        assert!(check(New, Merged, &input).is_ok());
+        assert!(check(Triage, Rejected, &input).is_ok());
+        // A report rejected unclassified gets one when it is reopened for work.
         assert_eq!(
-            missing_fields(check(New, Rejected, &input)),
+            missing_fields(check(Rejected, Triage, &input)),
             ["category", "severity"]
         );
-        // Once past new, they are not asked again.
-        assert!(check(Triage, Rejected, &input).is_ok());
     }
 
     #[test]

@@ -884,6 +884,133 @@ async fn duplicates_are_merged_into_a_live_incident() {
     assert_eq!(rejected["status"], "rejected");
 }
 
+/// A duplicate or a rejected report leaves `new` without anyone classifying it; a merged one
+/// takes the classification of the incident it joins, keeping what was already set.
+#[actix_web::test]
+async fn duplicates_and_rejections_leave_new_without_a_classification() {
+    let app = TestApp::spawn().await;
+    let c = cast(&app).await;
+    let file = |title: &str| json!({ "title": title, "description": "d" });
+    let target = app.incident(&c.reporter, file("Portal down")).await["id"]
+        .as_i64()
+        .unwrap();
+    json(
+        app.patch(
+            &format!("/api/v1/incidents/{target}"),
+            &c.coordinator.token,
+            json!({ "category": "ddos", "severity": "high" }),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let bare = app.incident(&c.colleague, file("Portal slow")).await;
+    assert_eq!(
+        (&bare["category"], &bare["severity"]),
+        (&json!("undetermined"), &Value::Null)
+    );
+    let bare = bare["id"].as_i64().unwrap();
+    let merge = json!({ "to": "merged", "duplicate_of": target });
+
+    // The policy still holds: a responder may not merge, a reporter may not move anything.
+    for who in [&c.responder, &c.reporter] {
+        assert_problem(
+            app.transition(who, bare, merge.clone()).await,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    let merged = json(
+        app.transition(&c.coordinator, bare, merge.clone()).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(merged["status"], "merged");
+    assert_eq!(merged["duplicate_of"], target);
+    assert_eq!(merged["category"], "ddos");
+    assert_eq!(merged["category_class"], "availability");
+    assert_eq!(merged["severity"], "high");
+    assert!(merged["acknowledged_at"].is_string() && merged["closed_at"].is_string());
+    let history = json(
+        app.get(
+            &format!("/api/v1/incidents/{bare}/history"),
+            &c.coordinator.token,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let moved = history.as_array().unwrap().last().unwrap();
+    assert_eq!(moved["action"], "incident.transitioned");
+    assert_eq!(moved["details"]["category"], "ddos");
+    assert_eq!(moved["details"]["severity"], "high");
+
+    // A category already chosen stays; only the missing severity is taken.
+    let typed = app.incident(&c.reporter, file("Portal again")).await["id"]
+        .as_i64()
+        .unwrap();
+    json(
+        app.patch(
+            &format!("/api/v1/incidents/{typed}"),
+            &c.coordinator.token,
+            json!({ "category": "phishing" }),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let kept = json(
+        app.transition(&c.admin, typed, merge.clone()).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        (&kept["category"], &kept["severity"]),
+        (&json!("phishing"), &json!("high"))
+    );
+
+    // Spam is rejected as it came in, and stays unclassified.
+    let spam = app.incident(&c.reporter, file("Win a prize")).await["id"]
+        .as_i64()
+        .unwrap();
+    assert_problem(
+        app.transition(&c.responder, spam, json!({ "to": "rejected" }))
+            .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let rejected = json(
+        app.transition(&c.coordinator, spam, json!({ "to": "rejected" }))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(rejected["status"], "rejected");
+    assert_eq!(rejected["category"], "undetermined");
+    assert_eq!(rejected["severity"], Value::Null);
+    // Work still needs a classification: neither triage from new nor a reopen goes without one.
+    let fresh = app.incident(&c.reporter, file("Real one")).await["id"]
+        .as_i64()
+        .unwrap();
+    for (id, body) in [
+        (fresh, json!({ "to": "triage" })),
+        (
+            spam,
+            json!({ "to": "triage", "reason": "not spam after all" }),
+        ),
+    ] {
+        let refused = assert_problem(
+            app.transition(&c.coordinator, id, body).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert!(
+            refused["errors"]["category"].is_array() && refused["errors"]["severity"].is_array(),
+            "{refused}"
+        );
+    }
+}
+
 #[actix_web::test]
 async fn fifty_concurrent_creates_get_fifty_distinct_references() {
     let app = TestApp::spawn_with(|env| {

@@ -274,6 +274,62 @@ async fn only_the_moves_of_this_status_and_role_are_offered() {
     assert!(!resp.get(&case).await.body.contains("id=\"assign-form\""));
 }
 
+/// The case page of an unclassified report offers merging and rejecting, and both go through
+/// without a category or severity; triage still asks for them.
+#[actix_web::test]
+async fn an_unclassified_report_is_merged_or_rejected_from_the_case_page() {
+    let app = TestApp::spawn().await;
+    let coordinator = app.user(Role::Coordinator).await;
+    let reporter = app.user(Role::Reporter).await;
+    let (target, reference) = file(&app, &reporter, "Portal down").await;
+    triaged(&app, &coordinator, target).await;
+    let (twin, _) = file(&app, &reporter, "Portal unreachable").await;
+    let (spam, _) = file(&app, &reporter, "Cheap watches").await;
+    let web = WebClient::signed_in(&app, &coordinator.email).await;
+    let case = format!("/incidents/{twin}");
+    assert_eq!(
+        offered(&web.get(&case).await),
+        ["triage", "rejected", "merged"]
+    );
+    let res = web
+        .submit(&case, &format!("{case}/transition"), &[("to", "triage")])
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("Set an RSIT category"), "{}", res.body);
+    let res = web
+        .submit(
+            &case,
+            &format!("{case}/transition"),
+            &[("to", "merged"), ("duplicate_of", &reference)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let spam_case = format!("/incidents/{spam}");
+    let res = web
+        .submit(
+            &spam_case,
+            &format!("{spam_case}/transition"),
+            &[("to", "rejected"), ("reason", "advertising")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    for (id, status, category) in [
+        (twin, "merged", "phishing"),
+        (spam, "rejected", "undetermined"),
+    ] {
+        let stored: Value = app
+            .get(&format!("/api/v1/incidents/{id}"), &coordinator.token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (stored["status"].as_str(), stored["category"].as_str()),
+            (Some(status), Some(category))
+        );
+    }
+}
+
 #[actix_web::test]
 async fn a_refused_move_shows_why_next_to_the_form_and_keeps_the_input() {
     let app = TestApp::spawn().await;

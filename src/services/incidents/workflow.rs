@@ -13,6 +13,7 @@ use crate::{
         write_tx, DbConn,
     },
     domain::{
+        incident::UNDETERMINED,
         time,
         workflow::{self, GuardInput, Refusal, Status},
         Role,
@@ -80,74 +81,23 @@ pub fn transition(
             duplicate_status: duplicate.as_ref().map(stored_status).transpose()?,
             reason: reason.as_deref(),
         };
-        // 403 for a role that may move nothing, even for a move that does not exist; then 409
-        // for a move that does not exist, before whether this role may make it.
-        authz::require(actor, Action::MoveIncidents)?;
-        let illegal = || AppError::Conflict(format!("an incident in {from} cannot move to {to}"));
-        if !workflow::is_edge(from, to) {
-            return Err(illegal());
-        }
-        authz::require_move(actor, from, to)?;
-        match workflow::check(from, to, &guard) {
-            Ok(()) => {}
-            Err(Refusal::Illegal) => return Err(illegal()),
-            Err(Refusal::Missing(fields)) => {
-                let mut errors = FieldErrors::new();
-                for (field, message) in fields {
-                    errors.add(field, message);
-                }
-                return Err(AppError::Validation(errors));
-            }
-        }
-
-        let now = time::now();
-        let stamp = |current: Option<chrono::NaiveDateTime>| Some(current.or(Some(now)));
-        let mut changes = IncidentChanges {
-            status: Some(to.as_str().to_owned()),
-            updated_at: Some(now),
-            ..Default::default()
-        };
-        match to {
-            Status::Triage if workflow::is_reopen(from, to) => {
-                changes.closed_at = Some(None);
-                changes.reopen_count = Some(before.reopen_count + 1);
-            }
-            Status::Triage => changes.acknowledged_at = stamp(before.acknowledged_at),
-            Status::Containment => changes.contained_at = stamp(before.contained_at),
-            Status::Eradication => changes.eradicated_at = stamp(before.eradicated_at),
-            Status::Recovery => changes.recovered_at = stamp(before.recovered_at),
-            Status::Closed => {
-                changes.closed_at = Some(Some(now));
-                changes.resolution = Some(resolution.clone());
-                changes.root_cause = Some(root_cause.clone());
-            }
-            Status::Rejected => changes.closed_at = Some(Some(now)),
-            Status::Merged => {
-                changes.closed_at = Some(Some(now));
-                changes.duplicate_of = Some(request.duplicate_of);
-            }
-            Status::New => {}
-        }
-        // Rejecting or merging straight from new still counts as the CERT having taken it up.
-        if from == Status::New
-            && changes.acknowledged_at.is_none()
-            && before.acknowledged_at.is_none()
-        {
-            changes.acknowledged_at = Some(Some(now));
-        }
+        permit(actor, from, to, &guard)?;
+        let changes = changes_for(from, to, &before, &guard, duplicate.as_ref());
         let after = incident::update(conn, id, &changes)?;
-        append_event(
-            conn,
-            actor,
-            id,
-            "incident.transitioned",
-            json!({
-                "from": from.as_str(), "to": to.as_str(), "reason": reason,
-                "resolution": (to == Status::Closed).then_some(&resolution),
-                "root_cause": (to == Status::Closed).then_some(&root_cause),
-                "duplicate_of": (to == Status::Merged).then_some(request.duplicate_of),
-            }),
-        )?;
+        let mut details = json!({
+            "from": from.as_str(), "to": to.as_str(), "reason": reason,
+            "resolution": (to == Status::Closed).then_some(&resolution),
+            "root_cause": (to == Status::Closed).then_some(&root_cause),
+            "duplicate_of": (to == Status::Merged).then_some(request.duplicate_of),
+        });
+        // The classification a merge took from its target, so the trail shows where it came from.
+        if let Some(category) = &changes.category {
+            details["category"] = json!(category);
+        }
+        if let Some(severity) = &changes.severity {
+            details["severity"] = json!(severity);
+        }
+        append_event(conn, actor, id, "incident.transitioned", details)?;
         if let Some(target) = duplicate.filter(|_| to == Status::Merged) {
             append_event(
                 conn,
@@ -160,6 +110,87 @@ pub fn transition(
         super::notices::transitioned(conn, &before, &after, actor)?;
         Ok(after)
     })
+}
+
+/// 403 for a role that may move nothing, even for a move that does not exist; then 409 for a
+/// move that does not exist, before whether this role may make it; then the guards (422).
+fn permit(actor: &Actor, from: Status, to: Status, guard: &GuardInput) -> AppResult<()> {
+    authz::require(actor, Action::MoveIncidents)?;
+    let illegal = || AppError::Conflict(format!("an incident in {from} cannot move to {to}"));
+    if !workflow::is_edge(from, to) {
+        return Err(illegal());
+    }
+    authz::require_move(actor, from, to)?;
+    match workflow::check(from, to, guard) {
+        Ok(()) => Ok(()),
+        Err(Refusal::Illegal) => Err(illegal()),
+        Err(Refusal::Missing(fields)) => {
+            let mut errors = FieldErrors::new();
+            for (field, message) in fields {
+                errors.add(field, message);
+            }
+            Err(AppError::Validation(errors))
+        }
+    }
+}
+
+/// The columns a permitted move sets: the status, the stamp of the phase it enters, and what
+/// closing or merging records.
+fn changes_for(
+    from: Status,
+    to: Status,
+    before: &Incident,
+    guard: &GuardInput,
+    duplicate: Option<&Incident>,
+) -> IncidentChanges {
+    let now = time::now();
+    let stamp = |current: Option<chrono::NaiveDateTime>| Some(current.or(Some(now)));
+    let mut changes = IncidentChanges {
+        status: Some(to.as_str().to_owned()),
+        updated_at: Some(now),
+        ..Default::default()
+    };
+    match to {
+        Status::Triage if workflow::is_reopen(from, to) => {
+            changes.closed_at = Some(None);
+            changes.reopen_count = Some(before.reopen_count + 1);
+        }
+        Status::Triage => changes.acknowledged_at = stamp(before.acknowledged_at),
+        Status::Containment => changes.contained_at = stamp(before.contained_at),
+        Status::Eradication => changes.eradicated_at = stamp(before.eradicated_at),
+        Status::Recovery => changes.recovered_at = stamp(before.recovered_at),
+        Status::Closed => {
+            changes.closed_at = Some(Some(now));
+            changes.resolution = Some(guard.resolution.map(str::to_owned));
+            changes.root_cause = Some(guard.root_cause.map(str::to_owned));
+        }
+        Status::Rejected => changes.closed_at = Some(Some(now)),
+        Status::Merged => {
+            changes.closed_at = Some(Some(now));
+            changes.duplicate_of = Some(guard.duplicate_of);
+            if let Some(target) = duplicate {
+                take_classification(&mut changes, before, target);
+            }
+        }
+        Status::New => {}
+    }
+    // Rejecting or merging straight from new still counts as the CERT having taken it up.
+    if from == Status::New && changes.acknowledged_at.is_none() && before.acknowledged_at.is_none()
+    {
+        changes.acknowledged_at = Some(Some(now));
+    }
+    changes
+}
+
+/// A duplicate merged before anyone classified it is classified as the incident it joins, so
+/// statistics count it under the same type; what was already set stays.
+fn take_classification(changes: &mut IncidentChanges, before: &Incident, target: &Incident) {
+    if before.category == UNDETERMINED {
+        changes.category = Some(target.category.clone());
+    }
+    if before.severity.is_none() {
+        changes.severity = Some(target.severity.clone());
+    }
 }
 
 /// Gives the incident to a CERT staff member, or takes it back (`None`).

@@ -23,6 +23,10 @@ fn localize(page: &Page, message: &str) -> Option<String> {
             "inc-err-category-first"
         }
         m if m.contains("before the incident leaves new") => "inc-err-severity-first",
+        m if m.contains("before the incident is reopened") && m.contains("RSIT") => {
+            "inc-err-category-reopen"
+        }
+        m if m.contains("before the incident is reopened") => "inc-err-severity-reopen",
         "containment needs an assignee" => "inc-err-assignee-first",
         "is required to close an incident" => "err-required",
         "is required to reopen an incident" => "err-required",

@@ -176,6 +176,8 @@ inc-share = Paylaş
 
 inc-err-category-first = Hadisə "yeni" vəziyyətindən çıxmazdan əvvəl RSIT kateqoriyasını təyin edin (təfərrüatları redaktə edin).
 inc-err-severity-first = Hadisə "yeni" vəziyyətindən çıxmazdan əvvəl ciddiliyi təyin edin (təfərrüatları redaktə edin).
+inc-err-category-reopen = Hadisəni yenidən açmazdan əvvəl RSIT kateqoriyasını təyin edin (təfərrüatları redaktə edin).
+inc-err-severity-reopen = Hadisəni yenidən açmazdan əvvəl ciddiliyi təyin edin (təfərrüatları redaktə edin).
 inc-err-assignee-first = Məhdudlaşdırmadan əvvəl hadisəni kiməsə təyin edin.
 inc-err-duplicate-self = Hadisə özünün təkrarı ola bilməz.
 inc-err-duplicate-missing = Bu istinad və ya nömrə ilə görə biləcəyiniz hadisə yoxdur.

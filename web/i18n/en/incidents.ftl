@@ -176,6 +176,8 @@ inc-share = Share
 
 inc-err-category-first = Set an RSIT category (edit the details) before the incident leaves "new".
 inc-err-severity-first = Set the severity (edit the details) before the incident leaves "new".
+inc-err-category-reopen = Set an RSIT category (edit the details) before the incident is reopened.
+inc-err-severity-reopen = Set the severity (edit the details) before the incident is reopened.
 inc-err-assignee-first = Assign the incident before containment.
 inc-err-duplicate-self = An incident cannot duplicate itself.
 inc-err-duplicate-missing = No incident you can see has this reference or number.
