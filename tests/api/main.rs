@@ -18,6 +18,7 @@ mod observables;
 mod openapi;
 mod public;
 mod smtp_sink;
+mod use_cases;
 mod users;
 mod web;
 mod web_incidents;
