@@ -10,8 +10,8 @@ mod scopes;
 
 pub use moves::{may_move, require_move};
 pub use scopes::{
-    asset_scope, evidence_scope, incident_scope, may_see_name, organisation_scope, EvidenceScope,
-    IncidentScope, OrganisationScope,
+    asset_scope, evidence_scope, filing_scope, incident_scope, may_see_name, organisation_scope,
+    EvidenceScope, IncidentScope, OrganisationScope,
 };
 
 use crate::{auth::Actor, domain::Role, error::AppError};

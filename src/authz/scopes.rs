@@ -66,6 +66,16 @@ impl OrganisationScope {
     }
 }
 
+/// For which organisations a caller may file an incident: CERT staff for any (on a victim's
+/// behalf), reporters only for their own. Whether they may file at all is `CreateIncident`.
+pub fn filing_scope(actor: &Actor) -> OrganisationScope {
+    if actor.role.is_cert_staff() {
+        OrganisationScope::All
+    } else {
+        OrganisationScope::Only(actor.organisation_id)
+    }
+}
+
 /// Whose assets a caller sees in the registry and on incidents: CERT staff and auditors every
 /// organisation's, reporters their own organisation's. Whether they see assets at all is
 /// `Action::ReadAssets` (liaisons do not).

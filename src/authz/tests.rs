@@ -138,7 +138,7 @@ fn move_table() {
 }
 
 #[test]
-fn assets_of_other_organisations_are_for_the_cert_and_auditors() {
+fn assets_and_filings_of_other_organisations() {
     for (role, scope) in [
         (Admin, OrganisationScope::All),
         (Coordinator, OrganisationScope::All),
@@ -148,6 +148,14 @@ fn assets_of_other_organisations_are_for_the_cert_and_auditors() {
         (Liaison, OrganisationScope::Only(7)),
     ] {
         assert_eq!(asset_scope(&actor(role)), scope, "{role}");
+        // Filing on another organisation's behalf is for the CERT alone (auditors and
+        // liaisons may not file at all: CreateIncident).
+        let files_for = if matches!(role, Admin | Coordinator | Responder) {
+            OrganisationScope::All
+        } else {
+            OrganisationScope::Only(7)
+        };
+        assert_eq!(filing_scope(&actor(role)), files_for, "{role}");
     }
     assert_eq!(OrganisationScope::Only(7).only(), Some(7));
     assert_eq!(OrganisationScope::All.only(), None);

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::{
     auth::Actor,
-    authz::{self, Action},
+    authz::{self, Action, OrganisationScope},
     config::Settings,
     db::{
         models::{
@@ -229,15 +229,15 @@ pub fn create(
 ) -> AppResult<Incident> {
     authz::require(actor, Action::CreateIncident)?;
     let checked = check_input(&input)?;
-    let organisation_id = match (actor.role, input.organisation_id) {
-        (Role::Reporter, Some(id)) if id != actor.organisation_id => {
+    let organisation_id = match (authz::filing_scope(actor), input.organisation_id) {
+        (OrganisationScope::Only(own), Some(id)) if id != own => {
             return Err(AppError::field(
                 "organisation_id",
                 "reporters file incidents for their own organisation",
             ))
         }
-        (Role::Reporter, _) | (_, None) => actor.organisation_id,
-        (_, Some(id)) => id,
+        (OrganisationScope::Only(own), _) => own,
+        (OrganisationScope::All, requested) => requested.unwrap_or(actor.organisation_id),
     };
     write_tx(conn, |conn| {
         let org = organisation::find(conn, organisation_id).map_err(|_| {

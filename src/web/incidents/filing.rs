@@ -6,7 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::{
-    authz::{self, Action},
+    authz::{self, Action, OrganisationScope},
     domain::incident::Tlp,
     services::incidents::{self, IncidentInput},
     state::AppState,
@@ -63,7 +63,7 @@ async fn form_page(
     authz::require(&ctx.actor, Action::CreateIncident)?;
     let page = ctx.page("inc-new-title");
     let l = Labels::new(&page);
-    let organisations = if ctx.actor.role.is_cert_staff() {
+    let organisations = if authz::filing_scope(&ctx.actor) == OrganisationScope::All {
         let actor = ctx.actor.clone();
         let all = state
             .db
@@ -121,7 +121,7 @@ pub async fn create(state: web::Data<AppState>, posted: Submitted<FilingForm>) -
         pap: None,
         detected_at: non_empty(&form.detected_at).map(|d| local_to_rfc3339(ctx.page.tz, &d)),
         // Not a number: the service answers "does not name an existing organisation".
-        organisation_id: match ctx.actor.role.is_cert_staff() {
+        organisation_id: match authz::filing_scope(&ctx.actor) == OrganisationScope::All {
             true => Some(form.organisation_id.trim().parse().unwrap_or(0)),
             false => None,
         },
