@@ -59,12 +59,16 @@ admin_password="fuzz-admin-password-$seed"
 server_pid=""
 pg_db=""
 
-cleanup() {
+stop_server() {
   if [ -n "$server_pid" ]; then
     kill "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
     server_pid=""
   fi
+}
+
+cleanup() {
+  stop_server
   if [ -n "$pg_db" ]; then
     psql "$pg/postgres" -q -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null 2>&1 || true
     pg_db=""
@@ -102,16 +106,18 @@ fuzz_one() {
     kill -0 "$server_pid" 2>/dev/null || { cat "$out/$name-server.log"; return 1; }
     sleep 0.5
   done
-  curl -fsS "$base/readyz" >/dev/null
+  # Called as `fuzz_one … || status=1`, where `set -e` does not apply: every step checks itself.
+  curl -fsS "$base/readyz" >/dev/null || return 1
 
-  curl -fsS "$base/api/openapi.json" -o "$out/openapi.json"
+  curl -fsS "$base/api/openapi.json" -o "$out/openapi.json" || return 1
   log "$name: validating the OpenAPI document"
-  "$venv/bin/openapi-spec-validator" "$out/openapi.json"
+  "$venv/bin/openapi-spec-validator" "$out/openapi.json" || return 1
 
   # Sign in once as the bootstrap administrator; the token outlives the run.
   token="$(curl -fsS -H 'content-type: application/json' \
     -d "{\"email\":\"$admin_email\",\"password\":\"$admin_password\"}" \
-    "$base/api/v1/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')"
+    "$base/api/v1/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')" \
+    || return 1
 
   log "$name: Schemathesis, seed $seed, $seconds s"
   local rc=0
@@ -139,9 +145,6 @@ fuzz_one() {
     printf '%s\n' "$errors" | head -20 >&2
     rc=1
   fi
-  kill "$server_pid"
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=""
   return "$rc"
 }
 
@@ -149,6 +152,7 @@ status=0
 if [ "$dbs" = sqlite ] || [ "$dbs" = both ]; then
   data="$(mktemp -d)"
   fuzz_one sqlite "sqlite://$data/qalxan.db" "$data" || status=1
+  stop_server
   rm -rf "$data"
 fi
 if [ "$dbs" = postgres ] || [ "$dbs" = both ]; then
@@ -156,6 +160,7 @@ if [ "$dbs" = postgres ] || [ "$dbs" = both ]; then
   psql "$pg/postgres" -q -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" -c "CREATE DATABASE $pg_db"
   data="$(mktemp -d)"
   fuzz_one postgres "$pg/$pg_db" "$data" || status=1
+  stop_server
   rm -rf "$data"
   psql "$pg/postgres" -q -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)"
   pg_db=""

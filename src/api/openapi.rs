@@ -27,8 +27,8 @@ pub const OPEN_TO_EVERY_ROLE: &[(&str, &str)] = &[
     ("get", "/api/v1/organisations/{id}"),
 ];
 
-/// Operations that never touch the database, so never answer 503.
-pub const NO_DATABASE: &[(&str, &str)] = &[("get", "/healthz")];
+/// Operations that never answer 503: no database behind them, or (metrics) rendering without it.
+pub const NO_DATABASE: &[(&str, &str)] = &[("get", "/healthz"), ("get", "/metrics")];
 
 #[derive(OpenApi)]
 #[openapi(
@@ -107,9 +107,19 @@ impl Modify for StandardResponses {
             for (method, operation) in operations {
                 if let Some(operation) = operation {
                     complete(method, path, operation);
+                    qualify_operation_id(operation);
                 }
             }
         }
+    }
+}
+
+/// utoipa names an operation after its function, so `assets::list` and `evidence::list` would
+/// both be `list`; the spec (and code generators) need them unique, so the tag is put in front.
+fn qualify_operation_id(operation: &mut Operation) {
+    let tag = operation.tags.as_ref().and_then(|t| t.first()).cloned();
+    if let (Some(tag), Some(id)) = (tag, operation.operation_id.as_mut()) {
+        *id = format!("{tag}_{id}");
     }
 }
 

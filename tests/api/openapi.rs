@@ -145,6 +145,13 @@ async fn every_operation_declares_the_errors_its_shape_allows_as_problem_json() 
     }
     assert!(missing.is_empty(), "{}", missing.join("\n"));
 
+    // Operation ids are unique, as the spec requires (several modules have a `list`).
+    let mut ids = BTreeSet::new();
+    for op in &ops {
+        let id = op.spec["operationId"].as_str().unwrap();
+        assert!(ids.insert(id), "operationId {id} is used twice");
+    }
+
     // Throttled operations say so, with the header telling when to come back.
     for path in ["/api/v1/auth/login", "/api/v1/public/reports"] {
         let too_many = &doc["paths"][path]["post"]["responses"]["429"];
