@@ -121,7 +121,9 @@ fuzz_one() {
 
   log "$name: Schemathesis, seed $seed, $seconds s"
   local rc=0
-  "$venv/bin/schemathesis" run "$base/api/openapi.json" \
+  # Run from the output directory: Schemathesis keeps a crash cache in ./.schemathesis, and a
+  # replay of old crashes would make runs depend on what ran before.
+  (cd "$out" && rm -rf .schemathesis && "$venv/bin/schemathesis" run "$base/api/openapi.json" \
     --header "Authorization: Bearer $token" \
     --checks not_a_server_error,status_code_conformance,response_schema_conformance \
     --seed "$seed" \
@@ -131,7 +133,7 @@ fuzz_one() {
     --generation-database none \
     --suppress-health-check all \
     --no-color \
-    --report junit,ndjson --report-dir "$out/$name" \
+    --report junit,ndjson --report-dir "$out/$name") \
     || rc=$?
 
   # The server must still be up and ready after the run; then it is stopped.
