@@ -73,64 +73,51 @@ fn check_smtp_url(smtp: &str) -> anyhow::Result<()> {
 }
 
 fn load_outbox(env: &dyn Env, file: &mut FileSettings) -> anyhow::Result<MailSettings> {
-    let duty_mailbox = match pick(env, "DUTY_MAILBOX", file.duty_mailbox.take(), |v| v) {
-        Some(raw) => Some(
-            crate::domain::identity::EmailAddress::parse(&raw)
-                .map_err(|e| anyhow!("QALXAN_DUTY_MAILBOX: `{raw}` {e}"))?
-                .as_str()
-                .to_owned(),
-        ),
-        None => None,
-    };
+    let duty_mailbox = duty_mailbox(env, file)?;
+    let num = |name, from_file, default, range| number_in(env, name, from_file, default, range);
     let attempts_in_file = file.mail_max_attempts.map(|n| n.max(0) as u64);
-    let max_attempts = number_in(env, "MAIL_MAX_ATTEMPTS", attempts_in_file, 10, (1, 100))? as i32;
-    let backoff_ms = (10, 86_400_000);
-    let backoff_base = number_in(
-        env,
+    let max_attempts = num("MAIL_MAX_ATTEMPTS", attempts_in_file, 10, (1, 100))? as i32;
+    let backoff_ms = num(
         "MAIL_BACKOFF_MS",
         file.mail_backoff_ms,
         30_000,
-        backoff_ms,
+        (10, 86_400_000),
     )?;
     let backoff_max_s = file.mail_backoff_max_seconds;
-    let backoff_max = number_in(
-        env,
+    let backoff_max_s = num(
         "MAIL_BACKOFF_MAX_SECONDS",
         backoff_max_s,
         3_600,
         (1, 7 * 86_400),
     )?;
-    let poll_ms = number_in(
-        env,
-        "MAIL_POLL_MS",
-        file.mail_poll_ms,
-        5_000,
-        (10, 3_600_000),
-    )?;
+    let poll_ms = num("MAIL_POLL_MS", file.mail_poll_ms, 5_000, (10, 3_600_000))?;
     // At least two SMTP timeouts (see mail::worker), or no message could ever be sent.
-    let lease_s = number_in(
-        env,
+    let lease_s = num(
         "MAIL_LEASE_SECONDS",
         file.mail_lease_seconds,
         300,
         (120, 86_400),
     )?;
     let alert_file = file.mail_alert_after_minutes;
-    let alert_min = number_in(
-        env,
-        "MAIL_ALERT_AFTER_MINUTES",
-        alert_file,
-        30,
-        (1, 7 * 24 * 60),
-    )?;
-    let backoff_base = Duration::from_millis(backoff_base);
+    let alert_min = num("MAIL_ALERT_AFTER_MINUTES", alert_file, 30, (1, 7 * 24 * 60))?;
+    let backoff_base = Duration::from_millis(backoff_ms);
     Ok(MailSettings {
         duty_mailbox,
         poll_interval: Duration::from_millis(poll_ms),
         max_attempts,
         backoff_base,
-        backoff_max: Duration::from_secs(backoff_max).max(backoff_base),
+        backoff_max: Duration::from_secs(backoff_max_s).max(backoff_base),
         lease: Duration::from_secs(lease_s),
         alert_after: Duration::from_secs(60 * alert_min),
     })
+}
+
+/// A shared mailbox, stored in the normalised form the rest of the mail code compares with.
+fn duty_mailbox(env: &dyn Env, file: &mut FileSettings) -> anyhow::Result<Option<String>> {
+    let Some(raw) = pick(env, "DUTY_MAILBOX", file.duty_mailbox.take(), |v| v) else {
+        return Ok(None);
+    };
+    let address = crate::domain::identity::EmailAddress::parse(&raw)
+        .map_err(|e| anyhow!("QALXAN_DUTY_MAILBOX: `{raw}` {e}"))?;
+    Ok(Some(address.as_str().to_owned()))
 }

@@ -84,27 +84,8 @@ pub fn check(from: Status, to: Status, input: &GuardInput) -> Result<(), Refusal
         return Err(Refusal::Illegal);
     }
     let mut missing = Vec::new();
-    // Work starts at triage, and work needs a classification. A duplicate merged straight from
-    // new takes the one of the incident it joins, and a rejected report (spam, out of scope)
-    // needs none; a rejected one that is reopened needs it then.
     if to == Status::Triage {
-        let (category, severity) = if from == Status::New {
-            (
-                "must be set to an RSIT type before the incident leaves new",
-                "must be set before the incident leaves new",
-            )
-        } else {
-            (
-                "must be set to an RSIT type before the incident is reopened",
-                "must be set before the incident is reopened",
-            )
-        };
-        if input.category.is_empty() || input.category == super::incident::UNDETERMINED {
-            missing.push(("category", category));
-        }
-        if !present(input.severity) {
-            missing.push(("severity", severity));
-        }
+        missing_classification(from, input, &mut missing);
     }
     if to == Status::Containment && input.assignee_id.is_none() {
         missing.push(("assignee_id", "containment needs an assignee"));
@@ -139,6 +120,33 @@ pub fn check(from: Status, to: Status, input: &GuardInput) -> Result<(), Refusal
         Ok(())
     } else {
         Err(Refusal::Missing(missing))
+    }
+}
+
+/// Work starts at triage, and work needs a classification. A duplicate merged straight from new
+/// takes the one of the incident it joins, and a rejected report (spam, out of scope) needs
+/// none; a rejected one that is reopened needs it then.
+fn missing_classification(
+    from: Status,
+    input: &GuardInput,
+    missing: &mut Vec<(&'static str, &'static str)>,
+) {
+    let (category, severity) = if from == Status::New {
+        (
+            "must be set to an RSIT type before the incident leaves new",
+            "must be set before the incident leaves new",
+        )
+    } else {
+        (
+            "must be set to an RSIT type before the incident is reopened",
+            "must be set before the incident is reopened",
+        )
+    };
+    if input.category.is_empty() || input.category == super::incident::UNDETERMINED {
+        missing.push(("category", category));
+    }
+    if !present(input.severity) {
+        missing.push(("severity", severity));
     }
 }
 

@@ -313,6 +313,21 @@ async fn an_unclassified_report_is_merged_or_rejected_from_the_case_page() {
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    // Reopening the unclassified report asks for the classification, in the reader's words.
+    let res = web
+        .submit(
+            &spam_case,
+            &format!("{spam_case}/transition"),
+            &[("to", "triage"), ("reason", "not spam after all")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.body
+            .contains("Set an RSIT category (edit the details) before the incident is reopened."),
+        "{}",
+        res.body
+    );
     for (id, status, category) in [
         (twin, "merged", "phishing"),
         (spam, "rejected", "undetermined"),
