@@ -115,6 +115,8 @@ fn server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(AppError::NotFound)
             }))
+            // Innermost, so that its refusals get the error pages and problem+json below.
+            .wrap_fn(crate::input_guard::guard)
             .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
             .wrap(Compress::default())
             .wrap_fn(edge)

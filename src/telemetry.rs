@@ -25,8 +25,10 @@ pub fn init(format: LogFormat) {
 use actix_web::{
     body::MessageBody,
     dev::{ServiceRequest, ServiceResponse},
+    http::StatusCode,
     HttpMessage,
 };
+use tracing::Level;
 use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpanBuilder};
 
 /// The request span of every request, as tracing-actix-web's default but with secrets kept out
@@ -83,12 +85,58 @@ impl RootSpanBuilder for RequestSpan {
         outcome: &Result<ServiceResponse<B>, actix_web::Error>,
     ) {
         DefaultRootSpanBuilder::on_request_end(span, outcome);
+        let failed = match outcome {
+            Ok(res) => res
+                .response()
+                .error()
+                .map(|e| (res.status(), format!("{e:?}"))),
+            Err(e) => Some((e.as_response_error().status_code(), format!("{e:?}"))),
+        };
+        if let Some((status, error)) = failed {
+            let message = "Error encountered while processing the incoming HTTP request";
+            match error_event_level(status) {
+                Level::ERROR => tracing::error!(status = status.as_u16(), "{message}: {error}"),
+                Level::WARN => tracing::warn!(status = status.as_u16(), "{message}: {error}"),
+                _ => tracing::debug!(status = status.as_u16(), "{message}: {error}"),
+            }
+        }
+    }
+}
+
+/// The level at which a response carrying an error is logged. Only failures on our side are
+/// errors; a client's mistake is a warning; anything else (the redirect to sign-in that every
+/// anonymous page view gets is a `WebError` with status 303) is routine.
+pub fn error_event_level(status: StatusCode) -> Level {
+    if status.is_server_error() {
+        Level::ERROR
+    } else if status.is_client_error() {
+        Level::WARN
+    } else {
+        Level::DEBUG
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::redacted_target;
+    use super::{error_event_level, redacted_target, Level, StatusCode};
+
+    #[test]
+    fn only_server_failures_are_logged_as_errors() {
+        assert_eq!(error_event_level(StatusCode::SEE_OTHER), Level::DEBUG);
+        assert_eq!(error_event_level(StatusCode::NOT_FOUND), Level::WARN);
+        assert_eq!(
+            error_event_level(StatusCode::UNPROCESSABLE_ENTITY),
+            Level::WARN
+        );
+        assert_eq!(
+            error_event_level(StatusCode::INTERNAL_SERVER_ERROR),
+            Level::ERROR
+        );
+        assert_eq!(
+            error_event_level(StatusCode::SERVICE_UNAVAILABLE),
+            Level::ERROR
+        );
+    }
 
     #[test]
     fn tracking_codes_never_reach_the_log() {

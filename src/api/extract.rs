@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use validator::Validate;
 
 use crate::{
+    domain::text,
     error::{AppError, FieldErrors},
     services::{cursor, Page},
 };
@@ -31,8 +32,22 @@ fn is_json(req: &HttpRequest) -> bool {
         .unwrap_or(false)
 }
 
-/// Parses JSON into `T`, naming the failing field for shape errors.
+/// Parses JSON into `T`, naming the failing field for shape errors and for strings holding
+/// control characters (`domain::text`), which never get past this point.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    // Checked on the untyped document so that every string is seen, also ones the typed
+    // parse would ignore or fail on first; a syntax error falls through to the typed parse,
+    // which reports it.
+    if let Ok(document) = serde_json::from_slice::<serde_json::Value>(bytes) {
+        let refused = text::refused_paths(&document);
+        if !refused.is_empty() {
+            let mut errors = FieldErrors::new();
+            for path in refused {
+                errors.add(&path, text::REFUSED);
+            }
+            return Err(AppError::Validation(errors));
+        }
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let inner = e.inner();

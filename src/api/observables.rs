@@ -9,6 +9,7 @@ use crate::{
         views::{AssetView, ObservableView, SightingView},
     },
     auth::Actor,
+    domain::text,
     error::{AppError, AppResult, FieldErrors, Problem},
     services::{
         observables::{self as service, NewIndicator, Sighting},
@@ -207,7 +208,12 @@ pub async fn import(
         }
         "text/plain" | "text/csv" => (
             String::from_utf8(body.to_vec())
-                .map_err(|_| AppError::BadRequest("the list must be UTF-8 text".into()))?,
+                .map_err(|_| AppError::BadRequest("the list must be UTF-8 text".into()))
+                .and_then(|list| {
+                    // The body stands for the JSON form's `text` field, under the same rule.
+                    text::check(&list).map_err(|m| AppError::field("text", m))?;
+                    Ok(list)
+                })?,
             req.uri().query().and_then(|q| {
                 url::form_urlencoded::parse(q.as_bytes())
                     .find(|(k, _)| k == "tlp")

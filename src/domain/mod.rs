@@ -6,8 +6,10 @@ pub mod identity;
 pub mod incident;
 pub mod notification;
 pub mod observable;
+pub mod redirect;
 pub mod reference_data;
 pub mod search;
+pub mod text;
 pub mod time;
 pub mod workflow;
 

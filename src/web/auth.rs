@@ -152,6 +152,15 @@ pub async fn login(
         .get(actix_web::http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    // The response is built before the session exists: one that cannot be sent must not leave
+    // a session row behind. (`safe_next` only passes valid header values; this is the backstop.)
+    let mut response = see_other(&next);
+    if let Some(error) = response.error() {
+        return Err(AppError::Internal(anyhow::anyhow!("cannot redirect to next: {error}")).into());
+    }
+    response
+        .add_cookie(&removal_cookie(&state, LOGIN_CSRF_COOKIE))
+        .map_err(|e| AppError::Internal(e.into()))?;
     let (token, _) = state
         .db
         .run(move |conn| {
@@ -164,12 +173,8 @@ pub async fn login(
             )
         })
         .await?;
-    let mut response = see_other(&next);
     response
         .add_cookie(&session_cookie(&state, token))
-        .map_err(|e| AppError::Internal(e.into()))?;
-    response
-        .add_cookie(&removal_cookie(&state, LOGIN_CSRF_COOKIE))
         .map_err(|e| AppError::Internal(e.into()))?;
     Ok(response)
 }

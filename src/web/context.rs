@@ -25,8 +25,8 @@ use crate::{
         },
         Actor,
     },
-    domain::Locale,
-    error::AppError,
+    domain::{text, Locale},
+    error::{AppError, FieldErrors},
     services,
     services::rows::{SessionRow, User},
     state::AppState,
@@ -254,7 +254,16 @@ pub fn check_csrf(body: &[u8], expected: &str) -> Result<(), WebError> {
     }
 }
 
+/// The form `T` from a url-encoded body; a field holding control characters (`domain::text`)
+/// is refused with 422 before any handler sees the form.
 pub fn parse_form<T: DeserializeOwned>(body: &[u8]) -> Result<T, WebError> {
+    let mut refused = FieldErrors::new();
+    for (key, value) in url::form_urlencoded::parse(body) {
+        if text::check(&key).is_err() || text::check(&value).is_err() {
+            refused.add(&text::printable(&key), text::REFUSED);
+        }
+    }
+    refused.into_result()?;
     serde_urlencoded::from_bytes(body)
         .map_err(|e| WebError::App(AppError::BadRequest(format!("invalid form: {e}"))))
 }

@@ -10,9 +10,13 @@ use actix_web::{
 };
 use askama::Template;
 
-use crate::web::{
-    context::{visitor_page, CsrfRefused},
-    page::{render, Page},
+use crate::{
+    domain::text,
+    error::AppError,
+    web::{
+        context::{visitor_page, CsrfRefused, WebError},
+        page::{render, Page},
+    },
 };
 
 /// Pages people read, as opposed to the machine endpoints that answer problem+json.
@@ -55,8 +59,12 @@ pub fn page_for<B: MessageBody + 'static>(res: &ServiceResponse<B>) -> Option<Ht
     let known = req.extensions().get::<Page>().cloned();
     let page = known.unwrap_or_else(|| visitor_page(req));
     let (title, text) = keys(status, csrf);
+    let text = match refused_fields(res) {
+        Some(fields) => page.t_arg("error-control-text", "fields", &fields),
+        None => page.t(text),
+    };
     let template = ErrorTemplate {
-        text: page.t(text),
+        text,
         page: page.with_title(title),
         status: status.as_u16(),
     };
@@ -67,6 +75,22 @@ pub fn page_for<B: MessageBody + 'static>(res: &ServiceResponse<B>) -> Option<Ht
         }
     }
     Some(response)
+}
+
+/// The fields of a form refused for control characters (`web::context::parse_form`): there is
+/// no form page to show them at, so the error page names them.
+fn refused_fields<B>(res: &ServiceResponse<B>) -> Option<String> {
+    let error = res.response().error()?.as_error::<WebError>()?;
+    let WebError::App(AppError::Validation(errors)) = error else {
+        return None;
+    };
+    let fields: Vec<&str> = errors
+        .0
+        .iter()
+        .filter(|(_, messages)| messages.iter().any(|m| m == text::REFUSED))
+        .map(|(field, _)| field.as_str())
+        .collect();
+    (!fields.is_empty()).then(|| fields.join(", "))
 }
 
 /// Swaps the body of `res` for the error page when it is a web path.

@@ -293,12 +293,10 @@ pub fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
-/// A `next=` target we are willing to redirect to: a local path, never another site.
+/// A `next=` target we are willing to redirect to: a local path, never another site (the rule
+/// is `domain::redirect`).
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
-        _ => "/".to_owned(),
-    }
+    crate::domain::redirect::local_path(next)
 }
 
 #[cfg(test)]

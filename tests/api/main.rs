@@ -10,6 +10,7 @@ mod cli;
 mod edge;
 mod evidence;
 mod export;
+mod hardening;
 mod helpers;
 mod incidents;
 mod mail;

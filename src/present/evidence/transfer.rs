@@ -7,7 +7,10 @@ use futures_util::{stream, StreamExt};
 
 use crate::{
     auth::session::CSRF_FIELD,
-    domain::evidence::{media_type, sanitise_file_name, MAX_DESCRIPTION},
+    domain::{
+        evidence::{media_type, sanitise_file_name, MAX_DESCRIPTION},
+        text,
+    },
     error::{AppError, AppResult, FieldErrors},
     services::{
         evidence::{
@@ -166,7 +169,9 @@ async fn read_text(mut field: Field, name: &str) -> AppResult<String> {
         }
         bytes.extend_from_slice(&chunk);
     }
-    String::from_utf8(bytes).map_err(|_| AppError::field(name, "must be UTF-8 text"))
+    let text = String::from_utf8(bytes).map_err(|_| AppError::field(name, "must be UTF-8 text"))?;
+    text::check(&text).map_err(|m| AppError::field(name, m))?;
+    Ok(text)
 }
 
 /// Moves a finished upload to its content address.

@@ -74,6 +74,7 @@ err-last-admin = Bu dəyişiklikdən sonra heç bir aktiv administrator qalmaz.
 
 error-400-title = Sorğu başa düşülmədi
 error-400-text = Sorğuda nəsə gözlənildiyi kimi deyil. Geri qayıdıb yenidən cəhd edin.
+error-control-text = Bu sahələrdə saxlanıla bilməyən idarəetmə simvolları var: { $fields }. Onları silin (adətən başqa proqramlardan köçürülmüş mətnlə gəlir) və formu yenidən göndərin.
 error-403-title = Giriş qadağandır
 error-403-text = Rolunuz bu səhifəyə və ya əməliyyata icazə vermir.
 error-csrf-text = Formanın vaxtı keçib və ya forma bu saytdan göndərilməyib. Səhifəni yeniləyib yenidən cəhd edin.

@@ -74,6 +74,7 @@ err-last-admin = This change would leave no active administrator.
 
 error-400-title = The request could not be understood
 error-400-text = Something in the request was not as expected. Go back and try again.
+error-control-text = These fields contain control characters, which cannot be stored: { $fields }. Remove them (they often come with text copied from other programs) and send the form again.
 error-403-title = Access denied
 error-403-text = Your role does not allow this page or action.
 error-csrf-text = The form has expired or did not come from this site. Reload the page and try again.
