@@ -1,8 +1,9 @@
 use std::time::Duration;
 
-use actix_web::{web, HttpResponse};
+use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use diesel::connection::SimpleConnection;
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 use crate::{error::AppError, state::AppState};
 
@@ -30,15 +31,36 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError
     }
 }
 
-/// Prometheus text format.
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus metrics", content_type = "text/plain")))]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+/// Prometheus text format. With `QALXAN_METRICS_TOKEN` set, only for `Authorization: Bearer <it>`.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    // Anonymous unless the operator configured a token, hence both requirements.
+    security((), ("metrics_token" = [])),
+    responses(
+        (status = 200, description = "Prometheus metrics", content_type = "text/plain"),
+        (status = 401, description = "QALXAN_METRICS_TOKEN is set and the request does not carry it"),
+    ))]
+pub async fn metrics(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    if let Some(expected) = &state.settings.metrics_token {
+        let given = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        // Digests compared, not the tokens: equal length and no early exit on the secret's bytes.
+        if Sha256::digest(given.as_bytes()) != Sha256::digest(expected.expose().as_bytes()) {
+            return Err(AppError::Unauthorized);
+        }
+    }
     // Queue numbers come from the database; without it the rest of the metrics still render.
     match state.db.run(crate::services::outbox::stats).await {
         Ok(stats) => state.metrics.set_outbox(&stats, crate::domain::time::now()),
         Err(error) => tracing::warn!(%error, "cannot read outbox statistics for /metrics"),
     }
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render(state.db.pool()))
+        .body(state.metrics.render(state.db.pool())))
 }

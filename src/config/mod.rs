@@ -65,6 +65,9 @@ pub struct Settings {
     pub mail: MailSettings,
     /// Largest evidence file accepted, in bytes; larger uploads get 413.
     pub evidence_max_bytes: u64,
+    /// When set, /metrics answers only to `Authorization: Bearer <it>`; unset, it is open (for a
+    /// scraper on a private network, with /metrics not exposed by the reverse proxy).
+    pub metrics_token: Option<Secret>,
 }
 
 impl Settings {
@@ -104,6 +107,7 @@ impl Settings {
             session_idle_minutes: security.session_idle_minutes,
             session_max_hours: security.session_max_hours,
             evidence_max_bytes: web.evidence_max_bytes,
+            metrics_token: security.metrics_token,
         })
     }
 }

@@ -22,6 +22,7 @@ pub(super) struct SecuritySection {
     pub bootstrap_admin_email: Option<String>,
     pub bootstrap_admin_password: Option<Secret>,
     pub audit_signing_key: Secret,
+    pub metrics_token: Option<Secret>,
 }
 
 /// Checks every value before generating any missing secret, so a refused start leaves no new
@@ -53,6 +54,7 @@ pub(super) fn load(
     if let Some(key) = &audit_signing_key {
         decode_seed(key.expose()).context("QALXAN_AUDIT_SIGNING_KEY")?;
     }
+    let metrics_token = metrics_token(env, file)?;
     let idle_file = file.session_idle_minutes;
     let session_idle_minutes = number_in(env, "SESSION_IDLE_MINUTES", idle_file, 60, (5, 24 * 60))?;
     let max_file = file.session_max_hours;
@@ -75,6 +77,7 @@ pub(super) fn load(
             Some(key) => key,
             None => load_or_create_signing_key(&data_dir.join("audit-signing-key"))?,
         },
+        metrics_token,
     })
 }
 
@@ -110,4 +113,16 @@ fn throttling(env: &dyn Env, file: &FileSettings) -> anyhow::Result<(u32, u32)> 
         bail!("QALXAN_LOGIN_IP_LIMIT and QALXAN_PUBLIC_REPORT_LIMIT must be at least 1");
     }
     Ok((login, public))
+}
+
+/// The optional bearer token for /metrics.
+fn metrics_token(env: &dyn Env, file: &mut FileSettings) -> anyhow::Result<Option<Secret>> {
+    let token = pick(env, "METRICS_TOKEN", file.metrics_token.take(), Secret::new);
+    if let Some(t) = token.as_ref().map(Secret::expose) {
+        // It travels in a header and is compared whole: no room for a guessable or mangled one.
+        if t.len() < 16 || !t.bytes().all(|b| b.is_ascii_graphic()) {
+            bail!("QALXAN_METRICS_TOKEN must be at least 16 printable characters without spaces");
+        }
+    }
+    Ok(token)
 }

@@ -60,6 +60,7 @@ pub(super) struct FileSettings {
     pub session_idle_minutes: Option<i64>,
     pub session_max_hours: Option<i64>,
     pub evidence_max_bytes: Option<u64>,
+    pub metrics_token: Option<Secret>,
 }
 
 impl FileSettings {

@@ -14,6 +14,7 @@ mod hardening;
 mod helpers;
 mod incidents;
 mod mail;
+mod metrics;
 mod notifications;
 mod observables;
 mod openapi;
