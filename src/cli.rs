@@ -119,7 +119,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// Connects and migrates, but runs no bootstrap: verifying must not write to the trail.
 fn verify_database(settings: &Settings) -> anyhow::Result<()> {
-    let pool = db::connect(&settings.database, 2)?;
+    let pool = db::connect(&settings.database, 2, settings.db_timeout)?;
     let mut conn = pool.get().context("cannot get a database connection")?;
     db::migrate(&mut conn)?;
     let report = audit_verify::verify_all(&mut conn)?;

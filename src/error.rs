@@ -108,6 +108,10 @@ pub enum AppError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("service unavailable")]
     Unavailable(String),
+    /// The disk under the data directory is full: the client is not at fault and may retry
+    /// once an operator made room (RFC 4918's 507).
+    #[error("insufficient storage")]
+    InsufficientStorage(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -124,7 +128,63 @@ impl From<diesel::result::Error> for AppError {
     fn from(error: diesel::result::Error) -> Self {
         match error {
             diesel::result::Error::NotFound => AppError::NotFound,
+            lost if connection_lost(&lost) => {
+                AppError::Unavailable(format!("database connection lost: {lost}"))
+            }
             other => AppError::Internal(anyhow::Error::new(other).context("database error")),
+        }
+    }
+}
+
+/// Whether `error` means the database went away (a restart, a crash, a dropped link) rather
+/// than a fault in the request or the code: such requests get 503 and may be retried, and the
+/// pool replaces the connection, since `Manager::is_valid` fails on it at the next checkout.
+///
+/// libpq reports most of these as `ClosedConnection`; a server shutting down sends its reason
+/// (SQLSTATE 57P01 and friends) as an ordinary error first, which diesel cannot classify and
+/// only the message tells apart.
+pub fn connection_lost(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    const LOST: [&str; 7] = [
+        "terminating connection",
+        "server closed the connection",
+        "no connection to the server",
+        "the database system is shutting down",
+        "the database system is starting up",
+        "could not receive data from server",
+        "could not send data to server",
+    ];
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
+        Error::DatabaseError(_, info) => LOST.iter().any(|m| info.message().contains(m)),
+        // The work failed and so did the rollback: the lost link explains both.
+        Error::RollbackErrorOnCommit {
+            rollback_error,
+            commit_error,
+        } => connection_lost(rollback_error) || connection_lost(commit_error),
+        // diesel marks its transaction state broken when a BEGIN, COMMIT or ROLLBACK could
+        // not reach the server.
+        Error::BrokenTransactionManager => true,
+        _ => false,
+    }
+}
+
+/// Whether a file-system error means the disk (or the user's quota) is full.
+pub fn storage_full(error: &std::io::Error) -> bool {
+    // ENOSPC and EDQUOT on Linux; `ErrorKind` covers the other platforms.
+    error.kind() == std::io::ErrorKind::StorageFull
+        || error.kind() == std::io::ErrorKind::QuotaExceeded
+        || matches!(error.raw_os_error(), Some(28 | 122))
+}
+
+impl AppError {
+    /// An error of the evidence store, or any other write under the data directory: a full
+    /// disk is 507, anything else is ours (500, with `context` in the log).
+    pub fn storage(error: std::io::Error, context: &'static str) -> Self {
+        if storage_full(&error) {
+            AppError::InsufficientStorage(format!("{context}: {error}"))
+        } else {
+            AppError::Internal(anyhow::Error::new(error).context(context))
         }
     }
 }
@@ -188,6 +248,7 @@ impl ResponseError for AppError {
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -208,6 +269,11 @@ impl ResponseError for AppError {
             AppError::Unavailable(d) => {
                 tracing::warn!(reason = %d, "service unavailable");
                 "The service is temporarily unavailable.".into()
+            }
+            AppError::InsufficientStorage(d) => {
+                // Operators must act (free space), so this is an error in the log, not a warning.
+                tracing::error!(reason = %d, "storage full");
+                "The server has no room to store this; nothing was kept. Try again later.".into()
             }
             AppError::Internal(e) => {
                 // The cause chain goes to the log, never to the client.
@@ -237,3 +303,78 @@ impl ResponseError for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    use super::*;
+
+    fn db_error(kind: DatabaseErrorKind, message: &str) -> Error {
+        Error::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn a_lost_database_is_503_and_a_bad_statement_stays_500() {
+        let lost = [
+            db_error(DatabaseErrorKind::ClosedConnection, "anything"),
+            db_error(
+                DatabaseErrorKind::Unknown,
+                "terminating connection due to administrator command",
+            ),
+            db_error(
+                DatabaseErrorKind::Unknown,
+                "server closed the connection unexpectedly",
+            ),
+            Error::RollbackErrorOnCommit {
+                rollback_error: Box::new(db_error(DatabaseErrorKind::ClosedConnection, "x")),
+                commit_error: Box::new(db_error(DatabaseErrorKind::Unknown, "y")),
+            },
+            Error::BrokenTransactionManager,
+        ];
+        for error in lost {
+            let text = error.to_string();
+            let app: AppError = error.into();
+            assert_eq!(app.status_code(), StatusCode::SERVICE_UNAVAILABLE, "{text}");
+        }
+        let ours = [
+            db_error(
+                DatabaseErrorKind::Unknown,
+                "syntax error at or near \"SELEC\"",
+            ),
+            db_error(DatabaseErrorKind::UniqueViolation, "duplicate key"),
+            Error::RollbackTransaction,
+        ];
+        for error in ours {
+            let text = error.to_string();
+            let app: AppError = error.into();
+            assert_eq!(
+                app.status_code(),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "{text}"
+            );
+        }
+        let missing: AppError = Error::NotFound.into();
+        assert_eq!(missing.status_code(), StatusCode::NOT_FOUND);
+    }
+
+    #[test]
+    fn a_full_disk_is_507_and_other_file_errors_stay_500() {
+        let full = std::io::Error::from_raw_os_error(28);
+        let quota = std::io::Error::from_raw_os_error(122);
+        for error in [full, quota] {
+            let app = AppError::storage(error, "writing");
+            assert_eq!(app.status_code(), StatusCode::INSUFFICIENT_STORAGE);
+            let response = app.error_response();
+            assert_eq!(
+                response.headers().get("content-type").unwrap(),
+                "application/problem+json"
+            );
+        }
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        assert_eq!(
+            AppError::storage(denied, "writing").status_code(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+}

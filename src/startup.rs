@@ -34,7 +34,11 @@ pub struct Application {
 
 /// Connects, migrates and runs the first-start bootstrap; shared by `serve` and the CLI.
 pub fn prepare_database(settings: &Settings) -> anyhow::Result<Db> {
-    let pool = db::connect(&settings.database, settings.db_pool_size)?;
+    let pool = db::connect(
+        &settings.database,
+        settings.db_pool_size,
+        settings.db_timeout,
+    )?;
     let mut conn = pool.get().context("cannot get a database connection")?;
     let applied = db::migrate(&mut conn)?;
     if !applied.is_empty() {

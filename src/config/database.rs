@@ -1,6 +1,9 @@
-//! `QALXAN_DATABASE_URL` and the pool size.
+//! `QALXAN_DATABASE_URL`, the pool size and the wait for a pooled connection.
 
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use anyhow::{anyhow, bail, Context};
 
@@ -44,6 +47,7 @@ impl DatabaseUrl {
 pub(super) struct DatabaseSection {
     pub database: DatabaseUrl,
     pub db_pool_size: u32,
+    pub db_timeout: Duration,
 }
 
 /// Without a URL the database is a SQLite file in the data dir, so a first start needs nothing.
@@ -57,9 +61,17 @@ pub(super) fn load(
         None => DatabaseUrl::Sqlite(data_dir.join("qalxan.db")),
     };
     let db_pool_size = number_in(env, "DB_POOL_SIZE", file.db_pool_size, 10, (1, 200))?;
+    let db_timeout_ms = number_in(
+        env,
+        "DB_TIMEOUT_MS",
+        file.db_timeout_ms,
+        3_000,
+        (100, 60_000),
+    )?;
     Ok(DatabaseSection {
         database,
         db_pool_size,
+        db_timeout: Duration::from_millis(db_timeout_ms),
     })
 }
 

@@ -52,6 +52,9 @@ pub struct Settings {
     pub reference_prefix: String,
     pub log_format: LogFormat,
     pub db_pool_size: u32,
+    /// Longest wait for a pooled database connection. When the database is down every request
+    /// waits this long before its 503, so it must stay below what clients wait for an answer.
+    pub db_timeout: std::time::Duration,
     /// Failed logins per client address within a quarter of an hour before it is throttled.
     pub login_ip_limit: u32,
     /// Public reports per client address within a quarter of an hour.
@@ -100,6 +103,7 @@ impl Settings {
             reference_prefix: web.reference_prefix,
             log_format,
             db_pool_size: db.db_pool_size,
+            db_timeout: db.db_timeout,
             login_ip_limit: security.login_ip_limit,
             public_report_limit: security.public_report_limit,
             audit_signing_key: security.audit_signing_key,

@@ -47,6 +47,7 @@ pub(super) struct FileSettings {
     pub reference_prefix: Option<String>,
     pub log_format: Option<String>,
     pub db_pool_size: Option<u32>,
+    pub db_timeout_ms: Option<u64>,
     pub login_ip_limit: Option<u32>,
     pub public_report_limit: Option<u32>,
     pub audit_signing_key: Option<Secret>,

@@ -88,7 +88,9 @@ impl DbConn {
 }
 
 /// Builds the pool, creating the SQLite file's folder and switching SQLite to WAL once.
-pub fn connect(url: &DatabaseUrl, size: u32) -> anyhow::Result<Pool> {
+/// `timeout` bounds the wait for a connection: with the database down, a request fails with
+/// 503 after it instead of hanging (r2d2's own default is 30 s).
+pub fn connect(url: &DatabaseUrl, size: u32, timeout: Duration) -> anyhow::Result<Pool> {
     if let DatabaseUrl::Sqlite(path) = url {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)
@@ -108,7 +110,7 @@ pub fn connect(url: &DatabaseUrl, size: u32) -> anyhow::Result<Pool> {
     drop(first);
     r2d2::Pool::builder()
         .max_size(size)
-        .connection_timeout(Duration::from_secs(10))
+        .connection_timeout(timeout)
         .build(manager)
         .context("cannot build the database pool")
 }

@@ -32,11 +32,13 @@ pub struct EvidenceUpload {
 }
 
 /// Upload evidence to an incident: the file streams to disk while it is hashed; above
-/// `QALXAN_EVIDENCE_MAX_BYTES` the upload ends with 413 and nothing is kept.
+/// `QALXAN_EVIDENCE_MAX_BYTES` the upload ends with 413, on a full disk with 507, and nothing
+/// is kept.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/evidence", tag = "evidence", security(("bearer" = [])),
     request_body(content = EvidenceUpload, content_type = "multipart/form-data"),
     responses((status = 201, body = EvidenceView), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
+        (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem),
+        (status = 507, description = "No room left in the evidence store; nothing was kept", body = Problem)))]
 pub async fn upload(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -125,9 +125,7 @@ pub async fn read_form_checked(
 async fn receive_file(mut field: Field, store: Store, max: u64) -> AppResult<TempBlob> {
     let mut blob = web::block(move || store.create_temp())
         .await?
-        .map_err(|e| {
-            AppError::Internal(anyhow::Error::new(e).context("cannot create temp file"))
-        })?;
+        .map_err(|e| AppError::storage(e, "cannot create temp file"))?;
     let mut pending = web::BytesMut::with_capacity(store::CHUNK);
     while let Some(chunk) = field.next().await {
         let chunk = chunk.map_err(bad_multipart)?;
@@ -151,7 +149,9 @@ async fn write_piece(mut blob: TempBlob, piece: web::Bytes) -> AppResult<TempBlo
         (blob, result)
     })
     .await?;
-    result.map_err(|e| AppError::Internal(anyhow::Error::new(e).context("cannot write upload")))?;
+    // Returning early drops `blob`, which deletes its temporary file: a full disk leaves no
+    // partial upload behind.
+    result.map_err(|e| AppError::storage(e, "cannot write upload"))?;
     Ok(blob)
 }
 
@@ -178,7 +178,7 @@ async fn read_text(mut field: Field, name: &str) -> AppResult<String> {
 pub async fn persist(blob: TempBlob, store: Store) -> AppResult<StoredBlob> {
     web::block(move || blob.finish(&store))
         .await?
-        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("cannot store upload")))
+        .map_err(|e| AppError::storage(e, "cannot store upload"))
 }
 
 /// The body of a download: exactly `size` bytes read from `file` in pieces on the blocking
