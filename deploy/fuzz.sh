@@ -76,6 +76,27 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Adds a run's figures from Schemathesis' summary ("N generated, N passed" or
+# "N generated, F found U unique failures") to the totals printed at the end.
+passed_total=0
+failed_total=0
+tally() {
+  local figures
+  figures="$(python3 - "$2" <<'PY'
+import re, sys
+text = open(sys.argv[1], encoding="utf-8", errors="replace").read()
+m = re.findall(r"(\d+) generated, (?:(\d+) passed|(\d+) found)", text)
+generated, passed, found = m[-1] if m else ("0", "", "1")
+failed = int(found or 0) if not passed else int(generated) - int(passed)
+print(int(generated) - failed, failed)
+PY
+)"
+  set -- "$1" $figures
+  echo "fuzz $1: $2 generated requests passed, $3 failed"
+  passed_total=$((passed_total + $2))
+  failed_total=$((failed_total + $3))
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
@@ -133,8 +154,9 @@ fuzz_one() {
     --generation-database none \
     --suppress-health-check all \
     --no-color \
-    --report junit,ndjson --report-dir "$out/$name") \
-    || rc=$?
+    --report junit,ndjson --report-dir "$out/$name") 2>&1 | tee "$out/$name.log"
+  rc="${PIPESTATUS[0]}"
+  tally "$name" "$out/$name.log"
 
   # The server must still be up and ready after the run; then it is stopped.
   curl -fsS "$base/readyz" >/dev/null || { echo "server not ready after fuzzing" >&2; rc=1; }
@@ -167,4 +189,6 @@ if [ "$dbs" = postgres ] || [ "$dbs" = both ]; then
   psql "$pg/postgres" -q -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)"
   pg_db=""
 fi
+# One closing line in the form test runners use, for whoever reads the end of the CI log.
+echo "fuzz: $passed_total passed, $failed_total failed"
 exit "$status"
