@@ -3,9 +3,12 @@
 //! so SQLite and PostgreSQL answer alike; `next=` never leaves the site and a sign-in never
 //! fails after its session was created; sign-in redirects are not logged as errors.
 
+use std::sync::{Arc, Mutex, OnceLock};
+
 use qalxan::domain::Role;
 use reqwest::{multipart, Method, StatusCode};
 use serde_json::{json, Value};
+use tracing::Level;
 
 use crate::{
     helpers::{assert_problem, json, TestApp, TestUser, ADMIN_EMAIL, PASSWORD},
@@ -561,65 +564,79 @@ async fn signing_in_with_a_broken_next_creates_exactly_one_session_and_goes_home
     }
 }
 
-#[test]
-fn sign_in_redirects_are_not_logged_as_errors() {
-    use std::io::{BufRead, BufReader, Read, Write};
-    use std::process::{Command, Stdio};
-    let dir = tempfile::tempdir().unwrap();
-    let (mut env, _pg) = crate::helpers::test_env(dir.path());
-    env.insert("QALXAN_LOG_FORMAT".into(), "json".into());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_qalxan"))
-        .arg("serve")
-        .env_clear()
-        .envs(&env)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let port = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|line| {
-            let entry: Value = serde_json::from_str(&line).ok()?;
-            (entry["message"] == "Qalxan is serving")
-                .then(|| entry["port"].as_u64())
-                .flatten()
+/// Captured log events: level and message.
+type Events = Arc<Mutex<Vec<(Level, String)>>>;
+
+/// Log events of the request span (`qalxan::telemetry`) and of tracing-actix-web, captured in
+/// this process: the server of `TestApp` runs here, on other threads, so only a global
+/// subscriber sees them. Set once; tests tell their own events apart by a marker.
+fn captured_events() -> Events {
+    static CAPTURED: OnceLock<Events> = OnceLock::new();
+    CAPTURED
+        .get_or_init(|| {
+            use tracing_subscriber::{filter::Targets, layer::SubscriberExt, Layer};
+            let store = Arc::new(Mutex::new(Vec::new()));
+            let filter = Targets::new()
+                .with_target("qalxan::telemetry", Level::TRACE)
+                .with_target("tracing_actix_web", Level::TRACE);
+            let subscriber =
+                tracing_subscriber::registry().with(Capture(store.clone()).with_filter(filter));
+            tracing::subscriber::set_global_default(subscriber)
+                .expect("no other global subscriber in the test binary");
+            store
         })
-        .expect("the server logs its port");
-    let get = |path: &str| {
-        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port as u16)).unwrap();
-        write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).unwrap();
-        answer
-    };
-    for path in ["/", "/incidents", "/admin/users", "/audit"] {
-        let answer = get(path);
-        assert!(answer.starts_with("HTTP/1.1 303"), "{path}: {answer}");
+        .clone()
+}
+
+struct Capture(Events);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Capture {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        struct Message(String);
+        impl tracing::field::Visit for Message {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "message" {
+                    self.0 = format!("{value:?}");
+                }
+            }
+        }
+        let mut message = Message(String::new());
+        event.record(&mut message);
+        self.0
+            .lock()
+            .unwrap()
+            .push((*event.metadata().level(), message.0));
     }
-    // A client mistake is still reported (as a warning), so the log is being read.
-    assert!(get("/api/v1/me").starts_with("HTTP/1.1 401"));
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let entries: Vec<Value> = lines
-        .map_while(Result::ok)
-        .filter_map(|l| serde_json::from_str(&l).ok())
+}
+
+#[actix_web::test]
+async fn sign_in_redirects_are_not_logged_as_errors() {
+    let events = captured_events();
+    let app = TestApp::spawn().await;
+    let marker = format!("probe{}", uuid::Uuid::new_v4().simple());
+    for path in ["/incidents", "/admin/users", "/audit"] {
+        let res = app
+            .client
+            .get(app.url(&format!("{path}?{marker}=1")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path}");
+    }
+    // A client mistake is still reported, as a warning: the errors name the marker.
+    let res = app
+        .get(&format!("/api/v1/incidents?{marker}=%00"), "no token")
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let ours: Vec<(Level, String)> = events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(_, message)| message.contains(&marker))
+        .cloned()
         .collect();
-    child.wait().unwrap();
-    let errors: Vec<&Value> = entries.iter().filter(|e| e["level"] == "ERROR").collect();
-    assert!(errors.is_empty(), "{errors:#?}");
-    assert!(
-        entries
-            .iter()
-            .any(|e| e["level"] == "WARN" && e["status"] == 401),
-        "{entries:#?}"
-    );
+    let at = |level: Level| ours.iter().filter(|(l, _)| *l == level).count();
+    assert_eq!(at(Level::ERROR), 0, "{ours:#?}");
+    assert_eq!(at(Level::WARN), 1, "{ours:#?}");
+    assert_eq!(at(Level::DEBUG), 3, "{ours:#?}");
 }
