@@ -3,6 +3,8 @@
 //! case-history export of one incident. Everything goes through the audit services, which check
 //! `Action::ReadAudit` themselves; the handlers check it first only to refuse with a page.
 
+use std::collections::HashMap;
+
 use actix_web::{
     http::{header, StatusCode},
     web, HttpResponse,
@@ -16,16 +18,15 @@ use crate::{
     auth::Actor,
     authz::{self, Action},
     db::DbConn,
-    domain::{identity::EmailAddress, search},
+    domain::identity::EmailAddress,
     error::{AppError, AppResult},
-    present::csv as audit_csv,
+    present::csv::{to_csv, CSV_MAX_ROWS},
     services::{
-        self,
         audit_export::{self, AuditSigner},
-        audit_search,
+        audit_search::{self, Resolved, TypedFilter, Who},
         audit_verify::{self, VerifyReport},
         cursor,
-        rows::{AuditEvent, AuditFilter, IncidentFilter},
+        rows::AuditEvent,
         split_page, Page as DbPage,
     },
     state::AppState,
@@ -156,70 +157,113 @@ fn parse_time(tz: Tz, raw: &str) -> Option<Result<NaiveDateTime, ()>> {
     )
 }
 
-/// An incident id, or the incident whose reference this is (as far as `actor` may see).
-pub fn find_incident(conn: &mut DbConn, actor: &Actor, raw: &str) -> AppResult<Option<CaseLinks>> {
+/// A user id or an email address; empty names nobody in particular.
+fn who(raw: &str) -> Result<Option<Who>, ()> {
     let raw = raw.trim();
-    if let Ok(id) = raw.parse::<i64>() {
-        return match services::incidents::get(conn, actor, id) {
-            Ok(i) => Ok(Some(CaseLinks {
-                id: i.id,
-                reference: i.reference,
-            })),
-            Err(AppError::NotFound) => Ok(None),
-            Err(e) => Err(e),
-        };
+    if raw.is_empty() {
+        return Ok(None);
     }
-    let filter = IncidentFilter {
-        search_pattern: Some(search::contains_pattern(raw)),
-        ..Default::default()
+    if let Ok(id) = raw.parse::<i64>() {
+        return Ok(Some(Who::Id(id)));
+    }
+    EmailAddress::parse(raw)
+        .map(|e| Some(Who::Email(e.as_str().to_owned())))
+        .map_err(|_| ())
+}
+
+fn trimmed(raw: &str) -> Option<String> {
+    Some(raw.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+/// The filter as typed, checked for form (times in the reader's zone, a person as an id or an
+/// email address); each mistake goes to `errors` under its field.
+fn typed_filter(page: &Page, query: &AuditQuery, errors: &mut FormErrors) -> TypedFilter {
+    let mut time = |field: &str, raw: &str| match parse_time(page.tz, raw) {
+        Some(Err(())) => {
+            errors.add(field, page.t("audit-err-time"));
+            None
+        }
+        parsed => parsed.and_then(Result::ok),
     };
-    let page = DbPage {
-        limit: DbPage::MAX_LIMIT,
-        after: None,
-    };
-    Ok(services::incidents::list(conn, actor, &filter, page)?
-        .into_iter()
-        .find(|i| i.reference.eq_ignore_ascii_case(raw))
-        .map(|i| CaseLinks {
-            id: i.id,
-            reference: i.reference,
-        }))
+    let (from, to) = (time("from", &query.from), time("to", &query.to));
+    let who = who(&query.actor).unwrap_or_else(|()| {
+        errors.add("actor", page.t("audit-err-actor"));
+        None
+    });
+    TypedFilter {
+        from,
+        to,
+        who,
+        action: trimmed(&query.action),
+        incident: trimmed(&query.incident),
+    }
 }
 
 /// What the database work of the page produced.
 struct Loaded {
+    resolved: Resolved,
     events: Vec<AuditEvent>,
-    actors: Vec<(i64, String)>,
+    emails: HashMap<i64, String>,
     case: Option<Option<CaseLinks>>,
     verify: Option<VerifyReport>,
-    bad_actor: bool,
-    bad_incident: bool,
+}
+
+/// One trip to the pool: the names in the filter, a page of events (only when the whole filter
+/// is valid), who acted, the case box's incident, and the verification if asked for.
+fn load(
+    conn: &mut DbConn,
+    actor: &Actor,
+    typed: TypedFilter,
+    (filter_ok, page): (bool, DbPage),
+    case: &str,
+    verify: bool,
+) -> AppResult<Loaded> {
+    let resolved = audit_search::resolve(conn, actor, typed)?;
+    let events = if filter_ok && resolved.complete() {
+        audit_search::search(conn, actor, &resolved.filter, page.after, page.limit + 1)?
+    } else {
+        Vec::new()
+    };
+    let emails = audit_search::actor_emails(conn, actor, &events)?;
+    let case = match case.trim() {
+        "" => None,
+        raw => Some(
+            audit_search::find_incident(conn, actor, raw)?
+                .map(|(id, reference)| CaseLinks { id, reference }),
+        ),
+    };
+    let verify = verify
+        .then(|| audit_verify::verify(conn, actor))
+        .transpose()?;
+    Ok(Loaded {
+        resolved,
+        events,
+        emails,
+        case,
+        verify,
+    })
+}
+
+fn event_row(page: &Page, emails: &HashMap<i64, String>, event: AuditEvent) -> EventRow {
+    EventRow {
+        action_label: action_key(&event.action)
+            .map_or_else(|| event.action.clone(), |k| page.t(&k)),
+        actor: match event.actor_id {
+            None => page.t("audit-actor-system"),
+            Some(id) => emails.get(&id).cloned().unwrap_or_else(|| format!("#{id}")),
+        },
+        details: serde_json::from_str::<serde_json::Value>(&event.details)
+            .and_then(|v| serde_json::to_string_pretty(&v))
+            .unwrap_or_else(|_| event.details.clone()),
+        event,
+    }
 }
 
 async fn audit_page(state: &AppState, ctx: SignedIn, query: AuditQuery, verify: bool) -> WebResult {
     authz::require(&ctx.actor, Action::ReadAudit)?;
     let page = ctx.page("audit-title");
     let mut errors = FormErrors::default();
-    let from = parse_time(page.tz, &query.from).and_then(|r| {
-        r.map_err(|_| errors.add("from", page.t("audit-err-time")))
-            .ok()
-    });
-    let to = parse_time(page.tz, &query.to).and_then(|r| {
-        r.map_err(|_| errors.add("to", page.t("audit-err-time")))
-            .ok()
-    });
-    let actor_raw = query.actor.trim().to_owned();
-    let email = if actor_raw.is_empty() || actor_raw.parse::<i64>().is_ok() {
-        None
-    } else {
-        match EmailAddress::parse(&actor_raw) {
-            Ok(e) => Some(e.as_str().to_owned()),
-            Err(_) => {
-                errors.add("actor", page.t("audit-err-actor"));
-                None
-            }
-        }
-    };
+    let typed = typed_filter(&page, &query, &mut errors);
     let after = match query.after.trim() {
         "" => None,
         raw => Some(cursor::decode(raw).ok_or(AppError::BadRequest("bad cursor".into()))?),
@@ -228,96 +272,21 @@ async fn audit_page(state: &AppState, ctx: SignedIn, query: AuditQuery, verify: 
         limit: DbPage::DEFAULT_LIMIT,
         after,
     };
-    let actor = ctx.actor.clone();
-    let q = query.clone();
-    let filter_ok = errors.is_empty();
+    let (actor, case, filter_ok) = (ctx.actor.clone(), query.case.clone(), errors.is_empty());
     let loaded = state
         .db
-        .run(move |conn| {
-            let mut bad_actor = false;
-            let actor_id = match (&email, q.actor.trim().parse::<i64>()) {
-                (_, Ok(id)) => Some(id),
-                (Some(email), _) => {
-                    let found = services::users::find_by_email(conn, &actor, email)?;
-                    bad_actor = found.is_none();
-                    found.map(|u| u.id)
-                }
-                _ => None,
-            };
-            let mut bad_incident = false;
-            let incident_id = match q.incident.trim() {
-                "" => None,
-                raw => {
-                    let found = find_incident(conn, &actor, raw)?;
-                    bad_incident = found.is_none();
-                    found.map(|c| c.id)
-                }
-            };
-            let filter = AuditFilter {
-                from,
-                to,
-                actor_id,
-                action: Some(q.action.trim().to_owned()).filter(|a| !a.is_empty()),
-                incident_id,
-            };
-            let events = if filter_ok && !bad_actor && !bad_incident {
-                audit_search::search(conn, &actor, &filter, db_page.after, db_page.limit + 1)?
-            } else {
-                Vec::new()
-            };
-            let mut actors = Vec::new();
-            for id in events.iter().filter_map(|e| e.actor_id) {
-                if actors.iter().all(|(known, _)| *known != id) {
-                    if let Ok(user) = services::users::get(conn, &actor, id) {
-                        actors.push((id, user.email));
-                    }
-                }
-            }
-            let case = match q.case.trim() {
-                "" => None,
-                raw => Some(find_incident(conn, &actor, raw)?),
-            };
-            let verify = if verify {
-                Some(audit_verify::verify(conn, &actor)?)
-            } else {
-                None
-            };
-            Ok(Loaded {
-                events,
-                actors,
-                case,
-                verify,
-                bad_actor,
-                bad_incident,
-            })
-        })
+        .run(move |conn| load(conn, &actor, typed, (filter_ok, db_page), &case, verify))
         .await?;
-    if loaded.bad_actor {
+    if loaded.resolved.unknown_actor {
         errors.add("actor", page.t("audit-err-actor-unknown"));
     }
-    if loaded.bad_incident {
+    if loaded.resolved.unknown_incident {
         errors.add("incident", page.t("audit-err-incident"));
     }
     let (events, next) = split_page(loaded.events, db_page, |e| e.id);
-    let filters = query.filters();
-    let rows = events
+    let events = events
         .into_iter()
-        .map(|event| EventRow {
-            action_label: action_key(&event.action)
-                .map_or_else(|| event.action.clone(), |k| page.t(&k)),
-            actor: match event.actor_id {
-                None => page.t("audit-actor-system"),
-                Some(id) => loaded
-                    .actors
-                    .iter()
-                    .find(|(known, _)| *known == id)
-                    .map_or_else(|| format!("#{id}"), |(_, email)| email.clone()),
-            },
-            details: serde_json::from_str::<serde_json::Value>(&event.details)
-                .and_then(|v| serde_json::to_string_pretty(&v))
-                .unwrap_or_else(|_| event.details.clone()),
-            event,
-        })
+        .map(|event| event_row(&page, &loaded.emails, event))
         .collect();
     let (case, case_error) = match loaded.case {
         None => (None, None),
@@ -329,6 +298,7 @@ async fn audit_page(state: &AppState, ctx: SignedIn, query: AuditQuery, verify: 
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let filters = query.filters();
     let template = AuditTemplate {
         page,
         next_href: next.map(|c| format!("/audit?{filters}&after={c}")),
@@ -336,7 +306,7 @@ async fn audit_page(state: &AppState, ctx: SignedIn, query: AuditQuery, verify: 
         verify_action: format!("/audit/verify?{filters}"),
         query,
         errors,
-        events: rows,
+        events,
         verify: loaded.verify,
         case,
         case_error,
@@ -364,49 +334,35 @@ pub async fn verify(
     audit_page(&state, posted.who, query.into_inner(), true).await
 }
 
-/// The filtered log as CSV, the same rows and format as the API's download.
+/// The filtered log as CSV, the same rows and format as the API's download. A filter that
+/// does not parse or names nobody is refused rather than widened.
 pub async fn csv(
     state: web::Data<AppState>,
     ctx: SignedIn,
     query: web::Query<AuditQuery>,
 ) -> WebResult {
     authz::require(&ctx.actor, Action::ReadAudit)?;
-    let tz = ctx.page.tz;
-    let q = query.into_inner();
+    let (tz, q) = (ctx.page.tz, query.into_inner());
     let bad = || AppError::BadRequest("invalid filter".into());
-    let from = parse_time(tz, &q.from).transpose().map_err(|_| bad())?;
-    let to = parse_time(tz, &q.to).transpose().map_err(|_| bad())?;
+    let typed = TypedFilter {
+        from: parse_time(tz, &q.from).transpose().map_err(|_| bad())?,
+        to: parse_time(tz, &q.to).transpose().map_err(|_| bad())?,
+        who: who(&q.actor).map_err(|_| bad())?,
+        action: trimmed(&q.action),
+        incident: trimmed(&q.incident),
+    };
     let actor = ctx.actor.clone();
-    let rows = state
+    let mut rows = state
         .db
         .run(move |conn| {
-            let actor_id = match q.actor.trim() {
-                "" => None,
-                raw => match raw.parse::<i64>() {
-                    Ok(id) => Some(id),
-                    Err(_) => {
-                        let email = EmailAddress::parse(raw).map_err(|_| bad())?;
-                        let user = services::users::find_by_email(conn, &actor, email.as_str())?;
-                        Some(user.ok_or_else(bad)?.id)
-                    }
-                },
-            };
-            let incident_id = match q.incident.trim() {
-                "" => None,
-                raw => Some(find_incident(conn, &actor, raw)?.ok_or_else(bad)?.id),
-            };
-            let filter = AuditFilter {
-                from,
-                to,
-                actor_id,
-                action: Some(q.action.trim().to_owned()).filter(|a| !a.is_empty()),
-                incident_id,
-            };
-            audit_search::search_many(conn, &actor, &filter, None, audit_csv::CSV_MAX_ROWS)
+            let resolved = audit_search::resolve(conn, &actor, typed)?;
+            if !resolved.complete() {
+                return Err(bad());
+            }
+            audit_search::search_many(conn, &actor, &resolved.filter, None, CSV_MAX_ROWS)
         })
         .await?;
-    let mut rows = rows;
-    rows.truncate(audit_csv::CSV_MAX_ROWS as usize);
+    rows.truncate(CSV_MAX_ROWS as usize);
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -414,7 +370,7 @@ pub async fn csv(
             header::CONTENT_DISPOSITION,
             "attachment; filename=\"qalxan-audit.csv\"",
         ))
-        .body(audit_csv::to_csv(&rows)))
+        .body(to_csv(&rows)))
 }
 
 /// The signed bundle of the system stream. A post: the export is itself audited.

@@ -78,6 +78,14 @@ pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>
         .optional()
 }
 
+/// `(id, email)` of each of `ids` that exists, in one query.
+pub fn emails_of(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    users::table
+        .filter(users::id.eq_any(ids.to_vec()))
+        .select((users::id, users::email))
+        .load(conn)
+}
+
 pub fn update(conn: &mut DbConn, id: i64, changes: &UserChanges) -> QueryResult<User> {
     diesel::update(users::table.find(id))
         .set(changes)
