@@ -33,6 +33,17 @@ impl FieldErrors {
         }
     }
 
+    /// A field of a patch: left out means "no change" (`None`); a value given is checked by
+    /// `rule`, and a failure is recorded under `field`.
+    pub fn patched<T>(
+        &mut self,
+        field: &str,
+        given: Option<&str>,
+        rule: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        given.and_then(|raw| self.check(field, rule(raw)))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -20,7 +20,7 @@ use crate::{
     error::{AppError, AppResult, FieldErrors},
     services::{
         audit::{self, By, Entry},
-        incidents::{append_event, check_text},
+        incidents::{append_event, check_text, text},
     },
 };
 
@@ -179,14 +179,8 @@ pub struct AssetPatch {
 pub fn update(conn: &mut DbConn, actor: &Actor, id: i64, patch: AssetPatch) -> AppResult<Asset> {
     authz::require(actor, Action::ManageAssets)?;
     let mut errors = FieldErrors::new();
-    let name = patch
-        .name
-        .as_deref()
-        .and_then(|n| check_text(&mut errors, "name", n, 200, true));
-    let kind = patch
-        .kind
-        .as_deref()
-        .and_then(|k| errors.check("kind", AssetKind::parse(k)));
+    let name = errors.patched("name", patch.name.as_deref(), text(200, true));
+    let kind = errors.patched("kind", patch.kind.as_deref(), AssetKind::parse);
     let criticality = patch
         .criticality
         .and_then(|c| errors.check("criticality", parse_criticality(c)));

@@ -15,6 +15,7 @@ use crate::{
     error::{AppError, AppResult, FieldErrors},
     services::{
         audit::{self, By, Entry},
+        incidents::text,
         notify,
     },
 };
@@ -37,14 +38,9 @@ pub struct UserPatch {
     pub password: Option<String>,
 }
 
-fn check_display_name(errors: &mut FieldErrors, raw: &str) -> Option<String> {
-    let name = raw.trim();
-    let result = match name.chars().count() {
-        0 => Err("must not be empty".to_owned()),
-        n if n > 200 => Err("must be at most 200 characters long".to_owned()),
-        _ => Ok(name.to_owned()),
-    };
-    errors.check("display_name", result)
+/// Display names: trimmed, 1 to 200 characters.
+fn display_name_rule() -> impl Fn(&str) -> Result<String, String> {
+    text(200, true)
 }
 
 pub fn create(conn: &mut DbConn, actor: &Actor, input: UserInput) -> AppResult<User> {
@@ -56,7 +52,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, input: UserInput) -> AppResult<U
 pub fn create_as(conn: &mut DbConn, by: By, input: UserInput) -> AppResult<User> {
     let mut errors = FieldErrors::new();
     let email = errors.check("email", EmailAddress::parse(&input.email));
-    let display_name = check_display_name(&mut errors, &input.display_name);
+    let display_name = errors.check("display_name", display_name_rule()(&input.display_name));
     let role = errors.check("role", Role::parse(&input.role));
     let locale = match input.locale.as_deref() {
         None | Some("") => Some(Locale::default()),
@@ -133,18 +129,13 @@ pub fn create_as(conn: &mut DbConn, by: By, input: UserInput) -> AppResult<User>
 pub fn update(conn: &mut DbConn, actor: &Actor, id: i64, patch: UserPatch) -> AppResult<User> {
     authz::require(actor, Action::ManageUsers)?;
     let mut errors = FieldErrors::new();
-    let display_name = patch
-        .display_name
-        .as_deref()
-        .map(|n| check_display_name(&mut errors, n));
-    let role = patch
-        .role
-        .as_deref()
-        .map(|r| errors.check("role", Role::parse(r)));
-    let locale = patch
-        .locale
-        .as_deref()
-        .map(|l| errors.check("locale", Locale::parse(l)));
+    let display_name = errors.patched(
+        "display_name",
+        patch.display_name.as_deref(),
+        display_name_rule(),
+    );
+    let role = errors.patched("role", patch.role.as_deref(), Role::parse);
+    let locale = errors.patched("locale", patch.locale.as_deref(), Locale::parse);
     errors.into_result()?;
     let password_hash = match &patch.password {
         Some(new) => Some(new_password_hash(conn, id, new)?),
@@ -153,7 +144,6 @@ pub fn update(conn: &mut DbConn, actor: &Actor, id: i64, patch: UserPatch) -> Ap
 
     write_tx(conn, |conn| {
         let before = user::find(conn, id)?;
-        let role = role.flatten();
         if let Some(role) = role {
             if role.is_cert_staff()
                 && organisation::find(conn, before.organisation_id)?.kind != "cert"
@@ -168,10 +158,10 @@ pub fn update(conn: &mut DbConn, actor: &Actor, id: i64, patch: UserPatch) -> Ap
             conn,
             id,
             &UserChanges {
-                display_name: display_name.flatten(),
+                display_name,
                 password_hash: password_hash.clone(),
                 role: role.map(|r| r.as_str().to_owned()),
-                locale: locale.flatten().map(|l| l.as_str().to_owned()),
+                locale: locale.map(|l| l.as_str().to_owned()),
                 active: patch.active,
                 updated_at: Some(time::now()),
                 ..Default::default()
@@ -234,14 +224,12 @@ pub struct OwnPatch {
 
 pub fn update_own(conn: &mut DbConn, actor: &Actor, patch: OwnPatch) -> AppResult<User> {
     let mut errors = FieldErrors::new();
-    let display_name = patch
-        .display_name
-        .as_deref()
-        .map(|n| check_display_name(&mut errors, n));
-    let locale = patch
-        .locale
-        .as_deref()
-        .map(|l| errors.check("locale", Locale::parse(l)));
+    let display_name = errors.patched(
+        "display_name",
+        patch.display_name.as_deref(),
+        display_name_rule(),
+    );
+    let locale = errors.patched("locale", patch.locale.as_deref(), Locale::parse);
     if let Some(Err(fields)) = patch.notifications.as_ref().map(notify::check_preferences) {
         for (field, messages) in fields.0 {
             for m in messages {
@@ -269,8 +257,8 @@ pub fn update_own(conn: &mut DbConn, actor: &Actor, patch: OwnPatch) -> AppResul
             conn,
             me.id,
             &UserChanges {
-                display_name: display_name.flatten(),
-                locale: locale.flatten().map(|l| l.as_str().to_owned()),
+                display_name,
+                locale: locale.map(|l| l.as_str().to_owned()),
                 password_hash: password_hash.clone(),
                 updated_at: Some(time::now()),
                 ..Default::default()

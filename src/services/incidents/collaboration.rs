@@ -19,7 +19,7 @@ use crate::{
     error::{AppError, AppResult, FieldErrors},
 };
 
-use super::{append_event, check_text, parse_time};
+use super::{append_event, check_text, parse_time, text};
 
 string_enum!(
     Visibility {
@@ -182,14 +182,8 @@ pub fn update_task(
 ) -> AppResult<Task> {
     authz::require(actor, Action::ManageTasks)?;
     let mut errors = FieldErrors::new();
-    let title = patch
-        .title
-        .as_deref()
-        .and_then(|t| check_text(&mut errors, "title", t, 300, true));
-    let status = patch
-        .status
-        .as_deref()
-        .and_then(|s| errors.check("status", TaskStatus::parse(s)));
+    let title = errors.patched("title", patch.title.as_deref(), text(300, true));
+    let status = errors.patched("status", patch.status.as_deref(), TaskStatus::parse);
     let due_at =
         patch
             .due_at

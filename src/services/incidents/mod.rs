@@ -46,13 +46,19 @@ pub fn check_text(
     max: usize,
     required: bool,
 ) -> Option<String> {
-    let value = raw.trim();
-    let result = match value.chars().count() {
-        0 if required => Err("must not be empty".to_owned()),
-        n if n > max => Err(format!("must be at most {max} characters long")),
-        _ => Ok(value.to_owned()),
-    };
-    errors.check(field, result)
+    errors.check(field, text(max, required)(raw))
+}
+
+/// The rule of `check_text`, trimmed text of at most `max` characters, for `FieldErrors::patched`.
+pub fn text(max: usize, required: bool) -> impl Fn(&str) -> Result<String, String> {
+    move |raw| {
+        let value = raw.trim();
+        match value.chars().count() {
+            0 if required => Err("must not be empty".to_owned()),
+            n if n > max => Err(format!("must be at most {max} characters long")),
+            _ => Ok(value.to_owned()),
+        }
+    }
 }
 
 pub fn parse_time(errors: &mut FieldErrors, field: &str, raw: &str) -> Option<NaiveDateTime> {
@@ -310,30 +316,17 @@ pub fn update(
 ) -> AppResult<Incident> {
     authz::require(actor, Action::EditIncident)?;
     let mut errors = FieldErrors::new();
-    let title = patch
-        .title
-        .as_deref()
-        .and_then(|t| check_text(&mut errors, "title", t, MAX_TITLE, true));
-    let description = patch
-        .description
-        .as_deref()
-        .and_then(|d| check_text(&mut errors, "description", d, MAX_DESCRIPTION, true));
-    let category = patch
-        .category
-        .as_deref()
-        .and_then(|c| errors.check("category", parse_category(c)));
-    let severity = patch
-        .severity
-        .as_deref()
-        .and_then(|s| errors.check("severity", Severity::parse_lenient(s)));
-    let tlp = patch
-        .tlp
-        .as_deref()
-        .and_then(|t| errors.check("tlp", Tlp::parse_lenient(t)));
-    let pap = patch
-        .pap
-        .as_deref()
-        .and_then(|p| errors.check("pap", Pap::parse_lenient(p)));
+    let title = errors.patched("title", patch.title.as_deref(), text(MAX_TITLE, true));
+    let description = patch.description.as_deref();
+    let description = errors.patched("description", description, text(MAX_DESCRIPTION, true));
+    let category = errors.patched("category", patch.category.as_deref(), parse_category);
+    let severity = errors.patched(
+        "severity",
+        patch.severity.as_deref(),
+        Severity::parse_lenient,
+    );
+    let tlp = errors.patched("tlp", patch.tlp.as_deref(), Tlp::parse_lenient);
+    let pap = errors.patched("pap", patch.pap.as_deref(), Pap::parse_lenient);
     let detected_at = patch
         .detected_at
         .as_ref()
