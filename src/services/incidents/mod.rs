@@ -2,13 +2,17 @@
 //! submodules. Every read goes through the policy's SQL scope; every change writes its audit
 //! event into the incident's own stream in the same transaction.
 
+mod checks;
 pub mod collaboration;
 pub mod export;
 pub mod notices;
 pub mod public;
 pub mod workflow;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDateTime};
+use checks::check_detected_at;
+pub use checks::{check_text, parse_time, search_key, text};
+
+use chrono::{Datelike, Duration, NaiveDateTime};
 use serde_json::{json, Value};
 
 use crate::{
@@ -25,7 +29,7 @@ use crate::{
     },
     domain::{
         incident::{format_reference, parse_category, Pap, Severity, Tlp, UNDETERMINED},
-        search, time,
+        time,
         workflow::Status,
         Role,
     },
@@ -37,54 +41,6 @@ pub const MAX_TITLE: usize = 300;
 pub const MAX_DESCRIPTION: usize = 100_000;
 /// The CERT answers an early warning within 24 hours (NIS2 Art. 23).
 pub const ACKNOWLEDGE_WITHIN: Duration = Duration::hours(24);
-
-/// Text limits in characters, not bytes: Azerbaijani and Russian letters take two bytes.
-pub fn check_text(
-    errors: &mut FieldErrors,
-    field: &str,
-    raw: &str,
-    max: usize,
-    required: bool,
-) -> Option<String> {
-    errors.check(field, text(max, required)(raw))
-}
-
-/// The rule of `check_text`, trimmed text of at most `max` characters, for `FieldErrors::patched`.
-pub fn text(max: usize, required: bool) -> impl Fn(&str) -> Result<String, String> {
-    move |raw| {
-        let value = raw.trim();
-        match value.chars().count() {
-            0 if required => Err("must not be empty".to_owned()),
-            n if n > max => Err(format!("must be at most {max} characters long")),
-            _ => Ok(value.to_owned()),
-        }
-    }
-}
-
-pub fn parse_time(errors: &mut FieldErrors, field: &str, raw: &str) -> Option<NaiveDateTime> {
-    let parsed = DateTime::parse_from_rfc3339(raw.trim())
-        .map(|t| t.naive_utc())
-        .map_err(|_| "must be an RFC 3339 time, e.g. 2026-11-24T09:30:00Z".to_owned());
-    errors.check(field, parsed)
-}
-
-fn check_detected_at(errors: &mut FieldErrors, raw: Option<&str>) -> Option<Option<NaiveDateTime>> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Some(None),
-        Some(raw) => {
-            let parsed = parse_time(errors, "detected_at", raw)?;
-            if parsed > time::now() + Duration::minutes(5) {
-                errors.add("detected_at", "cannot be in the future");
-                return None;
-            }
-            Some(Some(parsed))
-        }
-    }
-}
-
-pub fn search_key(reference: &str, title: &str, description: &str) -> String {
-    search::fold(&format!("{reference}\n{title}\n{description}"))
-}
 
 #[derive(Debug, Default)]
 pub struct IncidentInput {
