@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::{
+    api::reply::{paged, run},
     api::{
         extract::{double_option, optional_id, JsonBody, ListOf, PageQuery},
         views::{AssetView, IncidentAssetView},
@@ -13,7 +14,7 @@ use crate::{
     domain::{asset::AssetKind, time::to_utc},
     error::{AppResult, FieldErrors, Problem},
     services::assets::{self as service, AssetInput, AssetPatch},
-    services::{rows::AssetFilter, split_page},
+    services::rows::AssetFilter,
     state::AppState,
 };
 
@@ -42,25 +43,23 @@ pub async fn create(
     actor: Actor,
     JsonBody(body): JsonBody<CreateAsset>,
 ) -> AppResult<HttpResponse> {
-    let created = state
-        .db
-        .run(move |conn| {
-            service::create(
-                conn,
-                &actor,
-                AssetInput {
-                    organisation_id: body.organisation_id,
-                    name: body.name,
-                    kind: body.kind,
-                    hostname: body.hostname,
-                    ip: body.ip,
-                    domain: body.domain,
-                    sector: body.sector,
-                    criticality: body.criticality,
-                },
-            )
-        })
-        .await?;
+    let created = run(&state, &actor, move |conn, actor| {
+        service::create(
+            conn,
+            actor,
+            AssetInput {
+                organisation_id: body.organisation_id,
+                name: body.name,
+                kind: body.kind,
+                hostname: body.hostname,
+                ip: body.ip,
+                domain: body.domain,
+                sector: body.sector,
+                criticality: body.criticality,
+            },
+        )
+    })
+    .await?;
     Ok(HttpResponse::Created().json(AssetView::from(created)))
 }
 
@@ -108,15 +107,11 @@ pub async fn list(
         },
     };
     errors.into_result()?;
-    let rows = state
-        .db
-        .run(move |conn| service::list(conn, &actor, filter, page))
-        .await?;
-    let (rows, next_cursor) = split_page(rows, page, |a| a.id);
-    Ok(web::Json(ListOf {
-        items: rows.into_iter().map(Into::into).collect(),
-        next_cursor,
-    }))
+    let rows = run(&state, &actor, move |conn, actor| {
+        service::list(conn, actor, filter, page)
+    })
+    .await?;
+    Ok(paged(rows, page, |a| a.id, Into::into))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -146,10 +141,10 @@ pub async fn get(
     id: web::Path<i64>,
 ) -> AppResult<web::Json<AssetDetail>> {
     let id = id.into_inner();
-    let (asset, history) = state
-        .db
-        .run(move |conn| service::get(conn, &actor, id))
-        .await?;
+    let (asset, history) = run(&state, &actor, move |conn, actor| {
+        service::get(conn, actor, id)
+    })
+    .await?;
     Ok(web::Json(AssetDetail {
         asset: asset.into(),
         incidents: history
@@ -198,26 +193,24 @@ pub async fn update(
     JsonBody(body): JsonBody<UpdateAsset>,
 ) -> AppResult<web::Json<AssetView>> {
     let id = id.into_inner();
-    let updated = state
-        .db
-        .run(move |conn| {
-            service::update(
-                conn,
-                &actor,
-                id,
-                AssetPatch {
-                    name: body.name,
-                    kind: body.kind,
-                    hostname: body.hostname,
-                    ip: body.ip,
-                    domain: body.domain,
-                    sector: body.sector,
-                    criticality: body.criticality,
-                    approved: body.approved,
-                },
-            )
-        })
-        .await?;
+    let updated = run(&state, &actor, move |conn, actor| {
+        service::update(
+            conn,
+            actor,
+            id,
+            AssetPatch {
+                name: body.name,
+                kind: body.kind,
+                hostname: body.hostname,
+                ip: body.ip,
+                domain: body.domain,
+                sector: body.sector,
+                criticality: body.criticality,
+                approved: body.approved,
+            },
+        )
+    })
+    .await?;
     Ok(web::Json(updated.into()))
 }
 
@@ -240,10 +233,10 @@ pub async fn link(
     JsonBody(body): JsonBody<LinkAsset>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let (link, asset) = state
-        .db
-        .run(move |conn| service::link(conn, &actor, id, body.asset_id, body.impact))
-        .await?;
+    let (link, asset) = run(&state, &actor, move |conn, actor| {
+        service::link(conn, actor, id, body.asset_id, body.impact)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(IncidentAssetView::from((link, asset))))
 }
 
@@ -256,9 +249,9 @@ pub async fn links(
     id: web::Path<i64>,
 ) -> AppResult<web::Json<Vec<IncidentAssetView>>> {
     let id = id.into_inner();
-    let rows = state
-        .db
-        .run(move |conn| service::links(conn, &actor, id))
-        .await?;
+    let rows = run(&state, &actor, move |conn, actor| {
+        service::links(conn, actor, id)
+    })
+    .await?;
     Ok(web::Json(rows.into_iter().map(Into::into).collect()))
 }

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::{
+    api::reply::run,
     api::{
         extract::{optional_id, ListOf, PageQuery},
         views::AuditEventView,
@@ -95,16 +96,14 @@ pub async fn search(
         page.page(&mut errors)
     };
     errors.into_result()?;
-    let rows = state
-        .db
-        .run(move |conn| {
-            if csv {
-                audit_search::search_many(conn, &actor, &filter, page.after, page.limit)
-            } else {
-                audit_search::search(conn, &actor, &filter, page.after, page.limit + 1)
-            }
-        })
-        .await?;
+    let rows = run(&state, &actor, move |conn, actor| {
+        if csv {
+            audit_search::search_many(conn, actor, &filter, page.after, page.limit)
+        } else {
+            audit_search::search(conn, actor, &filter, page.after, page.limit + 1)
+        }
+    })
+    .await?;
     let (rows, next_cursor) = split_page(rows, page, |e| e.id);
     if csv {
         let mut res = HttpResponse::Ok();
@@ -134,10 +133,10 @@ pub async fn verify(
     state: web::Data<AppState>,
     actor: Actor,
 ) -> AppResult<web::Json<VerifyReport>> {
-    let report = state
-        .db
-        .run(move |conn| audit_verify::verify(conn, &actor))
-        .await?;
+    let report = run(&state, &actor, move |conn, actor| {
+        audit_verify::verify(conn, actor)
+    })
+    .await?;
     Ok(web::Json(report))
 }
 
@@ -152,10 +151,10 @@ fn signer(state: &AppState) -> AppResult<AuditSigner> {
         (status = 403, body = Problem)))]
 pub async fn export(state: web::Data<AppState>, actor: Actor) -> AppResult<HttpResponse> {
     let signer = signer(&state)?;
-    let bundle = state
-        .db
-        .run(move |conn| audit_export::export_system(conn, &actor, &signer))
-        .await?;
+    let bundle = run(&state, &actor, move |conn, actor| {
+        audit_export::export_system(conn, actor, &signer)
+    })
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header((
             header::CONTENT_DISPOSITION,

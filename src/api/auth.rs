@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::{
+    api::reply::run,
     api::{extract::JsonBody, views::UserView},
     auth::{actor::client_ip, Actor},
     error::{AppError, AppResult, Problem},
@@ -95,17 +96,15 @@ pub struct MeView {
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = MeView), (status = 401, body = Problem)))]
 pub async fn me(state: web::Data<AppState>, actor: Actor) -> AppResult<web::Json<MeView>> {
-    let me = state
-        .db
-        .run(move |conn| {
-            let user = services::users::get(conn, &actor, actor.user_id)?;
-            let notifications = services::notify::preferences(conn, user.id)?;
-            Ok(MeView {
-                user: user.into(),
-                notifications,
-            })
+    let me = run(&state, &actor, move |conn, actor| {
+        let user = services::users::get(conn, actor, actor.user_id)?;
+        let notifications = services::notify::preferences(conn, user.id)?;
+        Ok(MeView {
+            user: user.into(),
+            notifications,
         })
-        .await?;
+    })
+    .await?;
     Ok(web::Json(me))
 }
 
@@ -132,26 +131,24 @@ pub async fn update_me(
     actor: Actor,
     JsonBody(body): JsonBody<UpdateMeRequest>,
 ) -> AppResult<web::Json<MeView>> {
-    let me = state
-        .db
-        .run(move |conn| {
-            let user = services::users::update_own(
-                conn,
-                &actor,
-                services::users::OwnPatch {
-                    display_name: body.display_name,
-                    locale: body.locale,
-                    new_password: body.new_password,
-                    current_password: body.current_password,
-                    notifications: body.notifications,
-                },
-            )?;
-            let notifications = services::notify::preferences(conn, user.id)?;
-            Ok(MeView {
-                user: user.into(),
-                notifications,
-            })
+    let me = run(&state, &actor, move |conn, actor| {
+        let user = services::users::update_own(
+            conn,
+            actor,
+            services::users::OwnPatch {
+                display_name: body.display_name,
+                locale: body.locale,
+                new_password: body.new_password,
+                current_password: body.current_password,
+                notifications: body.notifications,
+            },
+        )?;
+        let notifications = services::notify::preferences(conn, user.id)?;
+        Ok(MeView {
+            user: user.into(),
+            notifications,
         })
-        .await?;
+    })
+    .await?;
     Ok(web::Json(me))
 }

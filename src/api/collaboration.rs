@@ -4,6 +4,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::{
+    api::reply::run,
     api::{
         extract::{double_option, JsonBody},
         views::{CommentView, ShareView, TaskView},
@@ -32,10 +33,10 @@ pub async fn add_comment(
     JsonBody(body): JsonBody<CreateComment>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let comment = state
-        .db
-        .run(move |conn| service::add_comment(conn, &actor, id, &body.body, &body.visibility))
-        .await?;
+    let comment = run(&state, &actor, move |conn, actor| {
+        service::add_comment(conn, actor, id, &body.body, &body.visibility)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(CommentView::from(comment)))
 }
 
@@ -48,10 +49,10 @@ pub async fn comments(
     id: web::Path<i64>,
 ) -> AppResult<web::Json<Vec<CommentView>>> {
     let id = id.into_inner();
-    let rows = state
-        .db
-        .run(move |conn| service::comments(conn, &actor, id))
-        .await?;
+    let rows = run(&state, &actor, move |conn, actor| {
+        service::comments(conn, actor, id)
+    })
+    .await?;
     Ok(web::Json(rows.into_iter().map(Into::into).collect()))
 }
 
@@ -74,21 +75,19 @@ pub async fn add_task(
     JsonBody(body): JsonBody<CreateTask>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let task = state
-        .db
-        .run(move |conn| {
-            service::add_task(
-                conn,
-                &actor,
-                id,
-                TaskInput {
-                    title: body.title,
-                    assignee_id: body.assignee_id,
-                    due_at: body.due_at,
-                },
-            )
-        })
-        .await?;
+    let task = run(&state, &actor, move |conn, actor| {
+        service::add_task(
+            conn,
+            actor,
+            id,
+            TaskInput {
+                title: body.title,
+                assignee_id: body.assignee_id,
+                due_at: body.due_at,
+            },
+        )
+    })
+    .await?;
     Ok(HttpResponse::Created().json(TaskView::from(task)))
 }
 
@@ -101,10 +100,10 @@ pub async fn tasks(
     id: web::Path<i64>,
 ) -> AppResult<web::Json<Vec<TaskView>>> {
     let id = id.into_inner();
-    let rows = state
-        .db
-        .run(move |conn| service::tasks(conn, &actor, id))
-        .await?;
+    let rows = run(&state, &actor, move |conn, actor| {
+        service::tasks(conn, actor, id)
+    })
+    .await?;
     Ok(web::Json(rows.into_iter().map(Into::into).collect()))
 }
 
@@ -132,22 +131,20 @@ pub async fn update_task(
     JsonBody(body): JsonBody<UpdateTask>,
 ) -> AppResult<web::Json<TaskView>> {
     let id = id.into_inner();
-    let task = state
-        .db
-        .run(move |conn| {
-            service::update_task(
-                conn,
-                &actor,
-                id,
-                TaskPatch {
-                    title: body.title,
-                    status: body.status,
-                    assignee_id: body.assignee_id,
-                    due_at: body.due_at,
-                },
-            )
-        })
-        .await?;
+    let task = run(&state, &actor, move |conn, actor| {
+        service::update_task(
+            conn,
+            actor,
+            id,
+            TaskPatch {
+                title: body.title,
+                status: body.status,
+                assignee_id: body.assignee_id,
+                due_at: body.due_at,
+            },
+        )
+    })
+    .await?;
     Ok(web::Json(task.into()))
 }
 
@@ -169,10 +166,10 @@ pub async fn share(
     JsonBody(body): JsonBody<CreateShare>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let share = state
-        .db
-        .run(move |conn| service::share(conn, &actor, id, body.organisation_id, &body.max_tlp))
-        .await?;
+    let share = run(&state, &actor, move |conn, actor| {
+        service::share(conn, actor, id, body.organisation_id, &body.max_tlp)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(ShareView::from(share)))
 }
 
@@ -185,9 +182,9 @@ pub async fn shares(
     id: web::Path<i64>,
 ) -> AppResult<web::Json<Vec<ShareView>>> {
     let id = id.into_inner();
-    let rows = state
-        .db
-        .run(move |conn| service::shares(conn, &actor, id))
-        .await?;
+    let rows = run(&state, &actor, move |conn, actor| {
+        service::shares(conn, actor, id)
+    })
+    .await?;
     Ok(web::Json(rows.into_iter().map(Into::into).collect()))
 }

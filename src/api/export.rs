@@ -4,6 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use crate::{
+    api::reply::run,
     auth::Actor,
     error::{AppError, AppResult, Problem},
     present::{
@@ -70,25 +71,22 @@ pub async fn range(
         to.format("%Y%m%d")
     );
     if format == "csv" {
-        let events = state
-            .db
-            .run(move |conn| export::range_events(conn, &actor, from, to))
-            .await?;
+        let events = run(&state, &actor, move |conn, actor| {
+            export::range_events(conn, actor, from, to)
+        })
+        .await?;
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header(attachment(&format!("{name}.csv")))
             .body(csv::to_csv(&events)));
     }
     let signer = AuditSigner::from_settings(&state.settings).map_err(AppError::Internal)?;
-    let viewer = actor.clone();
-    let collection = state
-        .db
-        .run(move |conn| {
-            export::range_bundles(conn, &actor, &signer, from, to, |case| {
-                case_json(case, &viewer)
-            })
+    let collection = run(&state, &actor, move |conn, actor| {
+        export::range_bundles(conn, actor, &signer, from, to, |case| {
+            case_json(case, actor)
         })
-        .await?;
+    })
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header(attachment(&format!("{name}.json")))
         .json(collection))

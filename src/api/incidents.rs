@@ -4,6 +4,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::{
+    api::reply::{paged, run},
     api::{
         extract::{double_option, JsonBody, ListOf, PageQuery},
         views::{AuditEventView, IncidentView},
@@ -11,13 +12,10 @@ use crate::{
     auth::Actor,
     error::{AppResult, FieldErrors, Problem},
     present::filters::{parse_filter, IncidentQuery},
-    services::{
-        incidents::{
-            self,
-            workflow::{self, TransitionRequest},
-            IncidentInput, IncidentPatch,
-        },
-        split_page,
+    services::incidents::{
+        self,
+        workflow::{self, TransitionRequest},
+        IncidentInput, IncidentPatch,
     },
     state::AppState,
 };
@@ -52,28 +50,25 @@ pub async fn create(
     JsonBody(body): JsonBody<CreateIncident>,
 ) -> AppResult<HttpResponse> {
     let settings = state.settings.clone();
-    let viewer = actor.clone();
-    let created = state
-        .db
-        .run(move |conn| {
-            incidents::create(
-                conn,
-                &actor,
-                &settings,
-                IncidentInput {
-                    title: body.title,
-                    description: body.description,
-                    category: body.category,
-                    severity: body.severity,
-                    tlp: body.tlp,
-                    pap: body.pap,
-                    detected_at: body.detected_at,
-                    organisation_id: body.organisation_id,
-                },
-            )
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(IncidentView::for_actor(created, &viewer)))
+    let created = run(&state, &actor, move |conn, actor| {
+        incidents::create(
+            conn,
+            actor,
+            &settings,
+            IncidentInput {
+                title: body.title,
+                description: body.description,
+                category: body.category,
+                severity: body.severity,
+                tlp: body.tlp,
+                pap: body.pap,
+                detected_at: body.detected_at,
+                organisation_id: body.organisation_id,
+            },
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(IncidentView::for_actor(created, &actor)))
 }
 
 /// Incidents you may see, newest first, with filters.
@@ -89,19 +84,16 @@ pub async fn list(
     let page = page.page(&mut errors);
     let filter = parse_filter(&query, &mut errors);
     errors.into_result()?;
-    let viewer = actor.clone();
-    let rows = state
-        .db
-        .run(move |conn| incidents::list(conn, &actor, &filter, page))
-        .await?;
-    let (rows, next_cursor) = split_page(rows, page, |i| i.id);
-    Ok(web::Json(ListOf {
-        items: rows
-            .into_iter()
-            .map(|i| IncidentView::for_actor(i, &viewer))
-            .collect(),
-        next_cursor,
-    }))
+    let rows = run(&state, &actor, move |conn, actor| {
+        incidents::list(conn, actor, &filter, page)
+    })
+    .await?;
+    Ok(paged(
+        rows,
+        page,
+        |i| i.id,
+        |i| IncidentView::for_actor(i, &actor),
+    ))
 }
 
 /// One incident (404 if it does not exist or you may not see it).
@@ -113,12 +105,11 @@ pub async fn get(
     id: web::Path<i64>,
 ) -> AppResult<web::Json<IncidentView>> {
     let id = id.into_inner();
-    let viewer = actor.clone();
-    let found = state
-        .db
-        .run(move |conn| incidents::get(conn, &actor, id))
-        .await?;
-    Ok(web::Json(IncidentView::for_actor(found, &viewer)))
+    let found = run(&state, &actor, move |conn, actor| {
+        incidents::get(conn, actor, id)
+    })
+    .await?;
+    Ok(web::Json(IncidentView::for_actor(found, &actor)))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -146,27 +137,24 @@ pub async fn update(
     JsonBody(body): JsonBody<UpdateIncident>,
 ) -> AppResult<web::Json<IncidentView>> {
     let id = id.into_inner();
-    let viewer = actor.clone();
-    let updated = state
-        .db
-        .run(move |conn| {
-            incidents::update(
-                conn,
-                &actor,
-                id,
-                IncidentPatch {
-                    title: body.title,
-                    description: body.description,
-                    category: body.category,
-                    severity: body.severity,
-                    tlp: body.tlp,
-                    pap: body.pap,
-                    detected_at: body.detected_at,
-                },
-            )
-        })
-        .await?;
-    Ok(web::Json(IncidentView::for_actor(updated, &viewer)))
+    let updated = run(&state, &actor, move |conn, actor| {
+        incidents::update(
+            conn,
+            actor,
+            id,
+            IncidentPatch {
+                title: body.title,
+                description: body.description,
+                category: body.category,
+                severity: body.severity,
+                tlp: body.tlp,
+                pap: body.pap,
+                detected_at: body.detected_at,
+            },
+        )
+    })
+    .await?;
+    Ok(web::Json(IncidentView::for_actor(updated, &actor)))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -196,25 +184,22 @@ pub async fn transition(
     JsonBody(body): JsonBody<Transition>,
 ) -> AppResult<web::Json<IncidentView>> {
     let id = id.into_inner();
-    let viewer = actor.clone();
-    let moved = state
-        .db
-        .run(move |conn| {
-            workflow::transition(
-                conn,
-                &actor,
-                id,
-                TransitionRequest {
-                    to: body.to,
-                    reason: body.reason,
-                    resolution: body.resolution,
-                    root_cause: body.root_cause,
-                    duplicate_of: body.duplicate_of,
-                },
-            )
-        })
-        .await?;
-    Ok(web::Json(IncidentView::for_actor(moved, &viewer)))
+    let moved = run(&state, &actor, move |conn, actor| {
+        workflow::transition(
+            conn,
+            actor,
+            id,
+            TransitionRequest {
+                to: body.to,
+                reason: body.reason,
+                resolution: body.resolution,
+                root_cause: body.root_cause,
+                duplicate_of: body.duplicate_of,
+            },
+        )
+    })
+    .await?;
+    Ok(web::Json(IncidentView::for_actor(moved, &actor)))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -235,12 +220,11 @@ pub async fn assign(
     JsonBody(body): JsonBody<Assign>,
 ) -> AppResult<web::Json<IncidentView>> {
     let id = id.into_inner();
-    let viewer = actor.clone();
-    let assigned = state
-        .db
-        .run(move |conn| workflow::assign(conn, &actor, id, body.assignee_id))
-        .await?;
-    Ok(web::Json(IncidentView::for_actor(assigned, &viewer)))
+    let assigned = run(&state, &actor, move |conn, actor| {
+        workflow::assign(conn, actor, id, body.assignee_id)
+    })
+    .await?;
+    Ok(web::Json(IncidentView::for_actor(assigned, &actor)))
 }
 
 /// The incident's audit events, oldest first (CERT staff and auditors).
@@ -252,9 +236,9 @@ pub async fn history(
     id: web::Path<i64>,
 ) -> AppResult<web::Json<Vec<AuditEventView>>> {
     let id = id.into_inner();
-    let events = state
-        .db
-        .run(move |conn| incidents::history(conn, &actor, id))
-        .await?;
+    let events = run(&state, &actor, move |conn, actor| {
+        incidents::history(conn, actor, id)
+    })
+    .await?;
     Ok(web::Json(events.into_iter().map(Into::into).collect()))
 }

@@ -14,6 +14,7 @@ pub mod ops;
 pub mod organisations;
 pub mod outbox;
 pub mod public;
+pub mod reply;
 pub mod users;
 
 /// The JSON shapes live with the other shared presentation, since signed bundles use them too.

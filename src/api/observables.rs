@@ -4,6 +4,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::{
+    api::reply::run,
     api::{
         extract::{parse_json, JsonBody, PageQuery},
         views::{AssetView, ObservableView, SightingView},
@@ -51,26 +52,23 @@ pub async fn add(
     JsonBody(body): JsonBody<CreateObservable>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let viewer = actor.clone();
-    let created = state
-        .db
-        .run(move |conn| {
-            let created = service::add(
-                conn,
-                &actor,
-                id,
-                NewIndicator {
-                    kind: body.kind,
-                    value: body.value,
-                    tlp: body.tlp,
-                    note: body.note,
-                },
-            )?;
-            service::list(conn, &viewer, id)
-                .map(|all| all.into_iter().find(|d| d.observable.id == created.id))
-        })
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let created = run(&state, &actor, move |conn, actor| {
+        let created = service::add(
+            conn,
+            actor,
+            id,
+            NewIndicator {
+                kind: body.kind,
+                value: body.value,
+                tlp: body.tlp,
+                note: body.note,
+            },
+        )?;
+        service::list(conn, actor, id)
+            .map(|all| all.into_iter().find(|d| d.observable.id == created.id))
+    })
+    .await?
+    .ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Created().json(ObservableView::new(
         created.observable,
         created
@@ -91,10 +89,10 @@ pub async fn list(
     id: web::Path<i64>,
 ) -> AppResult<web::Json<Vec<ObservableView>>> {
     let id = id.into_inner();
-    let rows = state
-        .db
-        .run(move |conn| service::list(conn, &actor, id))
-        .await?;
+    let rows = run(&state, &actor, move |conn, actor| {
+        service::list(conn, actor, id)
+    })
+    .await?;
     Ok(web::Json(
         rows.into_iter()
             .map(|d| {
@@ -141,10 +139,10 @@ pub async fn correlate(
     let mut errors = FieldErrors::new();
     let page = page.page(&mut errors);
     errors.into_result()?;
-    let (kind, value, found) = state
-        .db
-        .run(move |conn| service::correlate(conn, &actor, &value, kind.as_deref(), page))
-        .await?;
+    let (kind, value, found) = run(&state, &actor, move |conn, actor| {
+        service::correlate(conn, actor, &value, kind.as_deref(), page)
+    })
+    .await?;
     // An indicator is recorded once per incident, so the incident id orders the pages.
     let (found, next_cursor) = split_page(found, page, |s| s.incident_id);
     Ok(web::Json(Correlation {
@@ -227,10 +225,10 @@ pub async fn import(
         }
     };
     let id = id.into_inner();
-    let report = state
-        .db
-        .run(move |conn| service::import(conn, &actor, id, &text, tlp.as_deref()))
-        .await?;
+    let report = run(&state, &actor, move |conn, actor| {
+        service::import(conn, actor, id, &text, tlp.as_deref())
+    })
+    .await?;
     Ok(web::Json(ImportResult {
         created: report.created.len(),
         duplicates: report.duplicates,

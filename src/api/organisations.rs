@@ -4,6 +4,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::{
+    api::reply::{paged, run},
     api::{
         extract::{JsonBody, ListOf, PageQuery},
         views::OrganisationView,
@@ -11,7 +12,6 @@ use crate::{
     auth::Actor,
     error::{AppResult, FieldErrors, Problem},
     services::organisations::{self, OrganisationInput, OrganisationPatch},
-    services::split_page,
     state::AppState,
 };
 
@@ -36,21 +36,19 @@ pub async fn create(
     actor: Actor,
     JsonBody(body): JsonBody<CreateOrganisation>,
 ) -> AppResult<HttpResponse> {
-    let org = state
-        .db
-        .run(move |conn| {
-            organisations::create(
-                conn,
-                &actor,
-                OrganisationInput {
-                    name: body.name,
-                    kind: body.kind,
-                    sector: body.sector,
-                    contact_email: body.contact_email,
-                },
-            )
-        })
-        .await?;
+    let org = run(&state, &actor, move |conn, actor| {
+        organisations::create(
+            conn,
+            actor,
+            OrganisationInput {
+                name: body.name,
+                kind: body.kind,
+                sector: body.sector,
+                contact_email: body.contact_email,
+            },
+        )
+    })
+    .await?;
     Ok(HttpResponse::Created().json(OrganisationView::from(org)))
 }
 
@@ -78,15 +76,11 @@ pub async fn list(
         errors.check("kind", crate::domain::OrganisationKind::parse(k));
     }
     errors.into_result()?;
-    let rows = state
-        .db
-        .run(move |conn| organisations::list(conn, &actor, kind.as_deref(), page))
-        .await?;
-    let (rows, next_cursor) = split_page(rows, page, |o| o.id);
-    Ok(web::Json(ListOf {
-        items: rows.into_iter().map(Into::into).collect(),
-        next_cursor,
-    }))
+    let rows = run(&state, &actor, move |conn, actor| {
+        organisations::list(conn, actor, kind.as_deref(), page)
+    })
+    .await?;
+    Ok(paged(rows, page, |o| o.id, Into::into))
 }
 
 /// One organisation.
@@ -98,10 +92,10 @@ pub async fn get(
     id: web::Path<i64>,
 ) -> AppResult<web::Json<OrganisationView>> {
     let id = id.into_inner();
-    let org = state
-        .db
-        .run(move |conn| organisations::get(conn, &actor, id))
-        .await?;
+    let org = run(&state, &actor, move |conn, actor| {
+        organisations::get(conn, actor, id)
+    })
+    .await?;
     Ok(web::Json(org.into()))
 }
 
@@ -130,21 +124,19 @@ pub async fn update(
     JsonBody(body): JsonBody<UpdateOrganisation>,
 ) -> AppResult<web::Json<OrganisationView>> {
     let id = id.into_inner();
-    let org = state
-        .db
-        .run(move |conn| {
-            organisations::update(
-                conn,
-                &actor,
-                id,
-                OrganisationPatch {
-                    name: body.name,
-                    sector: body.sector,
-                    contact_email: body.contact_email,
-                    active: body.active,
-                },
-            )
-        })
-        .await?;
+    let org = run(&state, &actor, move |conn, actor| {
+        organisations::update(
+            conn,
+            actor,
+            id,
+            OrganisationPatch {
+                name: body.name,
+                sector: body.sector,
+                contact_email: body.contact_email,
+                active: body.active,
+            },
+        )
+    })
+    .await?;
     Ok(web::Json(org.into()))
 }

@@ -7,14 +7,12 @@ use utoipa::ToSchema;
 
 use crate::{
     api::extract::{ListOf, PageQuery},
+    api::reply::{paged, run},
     auth::Actor,
     domain::time::to_utc,
     error::{AppResult, FieldErrors, Problem},
     services::outbox,
-    services::{
-        rows::{OutboxRow, OUTBOX_STATUSES as STATUSES},
-        split_page,
-    },
+    services::rows::{OutboxRow, OUTBOX_STATUSES as STATUSES},
     state::AppState,
 };
 
@@ -87,15 +85,11 @@ pub async fn list(
         }
     };
     errors.into_result()?;
-    let rows = state
-        .db
-        .run(move |conn| outbox::list(conn, &actor, status.as_deref(), page))
-        .await?;
-    let (rows, next_cursor) = split_page(rows, page, |r| r.id);
-    Ok(web::Json(ListOf {
-        items: rows.into_iter().map(Into::into).collect(),
-        next_cursor,
-    }))
+    let rows = run(&state, &actor, move |conn, actor| {
+        outbox::list(conn, actor, status.as_deref(), page)
+    })
+    .await?;
+    Ok(paged(rows, page, |r| r.id, Into::into))
 }
 
 /// Send a failed message again: back to `pending` with a fresh attempt budget (admin).
@@ -108,9 +102,9 @@ pub async fn retry(
     id: web::Path<i64>,
 ) -> AppResult<web::Json<OutboxView>> {
     let id = id.into_inner();
-    let row = state
-        .db
-        .run(move |conn| outbox::retry(conn, &actor, id))
-        .await?;
+    let row = run(&state, &actor, move |conn, actor| {
+        outbox::retry(conn, actor, id)
+    })
+    .await?;
     Ok(web::Json(row.into()))
 }

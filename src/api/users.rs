@@ -4,6 +4,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::{
+    api::reply::{paged, run},
     api::{
         extract::{optional_id, JsonBody, ListOf, PageQuery},
         views::UserView,
@@ -11,8 +12,8 @@ use crate::{
     auth::Actor,
     domain::Role,
     error::{AppResult, FieldErrors, Problem},
+    services::rows::UserFilter,
     services::users::{self, UserInput, UserPatch},
-    services::{rows::UserFilter, split_page},
     state::AppState,
 };
 
@@ -38,23 +39,21 @@ pub async fn create(
     actor: Actor,
     JsonBody(body): JsonBody<CreateUser>,
 ) -> AppResult<HttpResponse> {
-    let user = state
-        .db
-        .run(move |conn| {
-            users::create(
-                conn,
-                &actor,
-                UserInput {
-                    email: body.email,
-                    display_name: body.display_name,
-                    password: body.password,
-                    organisation_id: body.organisation_id,
-                    role: body.role,
-                    locale: body.locale,
-                },
-            )
-        })
-        .await?;
+    let user = run(&state, &actor, move |conn, actor| {
+        users::create(
+            conn,
+            actor,
+            UserInput {
+                email: body.email,
+                display_name: body.display_name,
+                password: body.password,
+                organisation_id: body.organisation_id,
+                role: body.role,
+                locale: body.locale,
+            },
+        )
+    })
+    .await?;
     Ok(HttpResponse::Created().json(UserView::from(user)))
 }
 
@@ -101,15 +100,11 @@ pub async fn list(
         },
     };
     errors.into_result()?;
-    let rows = state
-        .db
-        .run(move |conn| users::list(conn, &actor, &filter, page))
-        .await?;
-    let (rows, next_cursor) = split_page(rows, page, |u| u.id);
-    Ok(web::Json(ListOf {
-        items: rows.into_iter().map(Into::into).collect(),
-        next_cursor,
-    }))
+    let rows = run(&state, &actor, move |conn, actor| {
+        users::list(conn, actor, &filter, page)
+    })
+    .await?;
+    Ok(paged(rows, page, |u| u.id, Into::into))
 }
 
 /// One user (CERT staff and auditors; anyone for themselves).
@@ -121,10 +116,10 @@ pub async fn get(
     id: web::Path<i64>,
 ) -> AppResult<web::Json<UserView>> {
     let id = id.into_inner();
-    let user = state
-        .db
-        .run(move |conn| users::get(conn, &actor, id))
-        .await?;
+    let user = run(&state, &actor, move |conn, actor| {
+        users::get(conn, actor, id)
+    })
+    .await?;
     Ok(web::Json(user.into()))
 }
 
@@ -151,22 +146,20 @@ pub async fn update(
     JsonBody(body): JsonBody<UpdateUser>,
 ) -> AppResult<web::Json<UserView>> {
     let id = id.into_inner();
-    let user = state
-        .db
-        .run(move |conn| {
-            users::update(
-                conn,
-                &actor,
-                id,
-                UserPatch {
-                    display_name: body.display_name,
-                    role: body.role,
-                    locale: body.locale,
-                    active: body.active,
-                    password: body.password,
-                },
-            )
-        })
-        .await?;
+    let user = run(&state, &actor, move |conn, actor| {
+        users::update(
+            conn,
+            actor,
+            id,
+            UserPatch {
+                display_name: body.display_name,
+                role: body.role,
+                locale: body.locale,
+                active: body.active,
+                password: body.password,
+            },
+        )
+    })
+    .await?;
     Ok(web::Json(user.into()))
 }

@@ -13,3 +13,16 @@ pub mod views;
 
 #[cfg(test)]
 mod tests;
+
+use crate::{auth::Actor, db::DbConn, error::AppResult, state::AppState};
+
+/// Runs one use case for `actor` on the blocking pool, where diesel may block; the caller keeps
+/// its own `actor` for shaping the answer.
+pub async fn run<T: Send + 'static>(
+    state: &AppState,
+    actor: &Actor,
+    work: impl FnOnce(&mut DbConn, &Actor) -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    let actor = actor.clone();
+    state.db.run(move |conn| work(conn, &actor)).await
+}

@@ -10,13 +10,11 @@ pub use views::{CustodyEventView, EvidenceView};
 
 use crate::{
     api::extract::{JsonBody, ListOf, PageQuery},
+    api::reply::{paged, run},
     auth::Actor,
     error::{AppResult, FieldErrors, Problem},
     present::evidence::{receive, serve},
-    services::{
-        evidence::{self, CustodyInput},
-        split_page,
-    },
+    services::evidence::{self, CustodyInput},
     state::AppState,
 };
 
@@ -66,15 +64,11 @@ pub async fn list(
     let page = page.page(&mut errors);
     errors.into_result()?;
     let id = id.into_inner();
-    let rows = state
-        .db
-        .run(move |conn| evidence::list(conn, &actor, id, page))
-        .await?;
-    let (rows, next_cursor) = split_page(rows, page, |e| e.id);
-    Ok(web::Json(ListOf {
-        items: rows.into_iter().map(Into::into).collect(),
-        next_cursor,
-    }))
+    let rows = run(&state, &actor, move |conn, actor| {
+        evidence::list(conn, actor, id, page)
+    })
+    .await?;
+    Ok(paged(rows, page, |e| e.id, Into::into))
 }
 
 /// One evidence record's metadata.
@@ -86,10 +80,10 @@ pub async fn get(
     id: web::Path<i64>,
 ) -> AppResult<web::Json<EvidenceView>> {
     let id = id.into_inner();
-    let found = state
-        .db
-        .run(move |conn| evidence::get(conn, &actor, id))
-        .await?;
+    let found = run(&state, &actor, move |conn, actor| {
+        evidence::get(conn, actor, id)
+    })
+    .await?;
     Ok(web::Json(found.into()))
 }
 
@@ -134,25 +128,23 @@ pub async fn add_custody(
     JsonBody(body): JsonBody<RecordCustody>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let event = state
-        .db
-        .run(move |conn| {
-            evidence::record_custody(
-                conn,
-                &actor,
-                id,
-                CustodyInput {
-                    action: body.action,
-                    holder: body.holder,
-                    location: body.location,
-                    purpose: body.purpose,
-                    authority: body.authority,
-                    note: body.note,
-                    time_zone: body.time_zone,
-                },
-            )
-        })
-        .await?;
+    let event = run(&state, &actor, move |conn, actor| {
+        evidence::record_custody(
+            conn,
+            actor,
+            id,
+            CustodyInput {
+                action: body.action,
+                holder: body.holder,
+                location: body.location,
+                purpose: body.purpose,
+                authority: body.authority,
+                note: body.note,
+                time_zone: body.time_zone,
+            },
+        )
+    })
+    .await?;
     Ok(HttpResponse::Created().json(CustodyEventView::from(event)))
 }
 
@@ -169,13 +161,9 @@ pub async fn custody(
     let page = page.page(&mut errors);
     errors.into_result()?;
     let id = id.into_inner();
-    let rows = state
-        .db
-        .run(move |conn| evidence::custody(conn, &actor, id, page))
-        .await?;
-    let (rows, next_cursor) = split_page(rows, page, |e| e.id);
-    Ok(web::Json(ListOf {
-        items: rows.into_iter().map(Into::into).collect(),
-        next_cursor,
-    }))
+    let rows = run(&state, &actor, move |conn, actor| {
+        evidence::custody(conn, actor, id, page)
+    })
+    .await?;
+    Ok(paged(rows, page, |e| e.id, Into::into))
 }
