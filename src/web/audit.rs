@@ -25,14 +25,13 @@ use crate::{
         audit_export::{self, AuditSigner},
         audit_search::{self, Resolved, TypedFilter, Who},
         audit_verify::{self, VerifyReport},
-        cursor,
         rows::AuditEvent,
         split_page, Page as DbPage,
     },
     state::AppState,
     web::{
         context::{SignedIn, Submitted, WebResult},
-        forms::FormErrors,
+        forms::{page_after, FormErrors},
         page::{render, Page},
     },
 };
@@ -264,14 +263,7 @@ async fn audit_page(state: &AppState, ctx: SignedIn, query: AuditQuery, verify: 
     let page = ctx.page("audit-title");
     let mut errors = FormErrors::default();
     let typed = typed_filter(&page, &query, &mut errors);
-    let after = match query.after.trim() {
-        "" => None,
-        raw => Some(cursor::decode(raw).ok_or(AppError::BadRequest("bad cursor".into()))?),
-    };
-    let db_page = DbPage {
-        limit: DbPage::DEFAULT_LIMIT,
-        after,
-    };
+    let db_page = page_after(&query.after)?;
     let (actor, case, filter_ok) = (ctx.actor.clone(), query.case.clone(), errors.is_empty());
     let loaded = state
         .db

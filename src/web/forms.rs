@@ -3,7 +3,23 @@
 
 use std::collections::BTreeMap;
 
-use crate::{error::AppError, web::page::Page};
+use crate::{
+    error::AppError,
+    services::{cursor, Page as DbPage},
+    web::page::Page,
+};
+
+/// The page of a list after the `after` cursor of a "next page" link (a forged one is a 400).
+pub fn page_after(after: &str) -> Result<DbPage, AppError> {
+    let after = match after.trim() {
+        "" => None,
+        raw => Some(cursor::decode(raw).ok_or(AppError::BadRequest("bad cursor".into()))?),
+    };
+    Ok(DbPage {
+        limit: DbPage::DEFAULT_LIMIT,
+        after,
+    })
+}
 
 #[derive(Clone, Debug, Default)]
 pub struct FormErrors {

@@ -9,13 +9,15 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::{
+    auth::Actor,
     authz::{self, Action},
     domain::{
         evidence::CustodyAction,
         observable::ObservableKind,
         workflow::{self, Status},
     },
-    services::rows::Comment,
+    present::run,
+    services::rows::{Comment, Incident},
     state::AppState,
     web::{
         context::{SignedIn, WebResult},
@@ -44,6 +46,17 @@ pub struct Failed {
     pub section: String,
     pub errors: FormErrors,
     pub kept: HashMap<String, String>,
+}
+
+impl Failed {
+    /// 200 for the plain page, else the refusal's own status (422 or 409).
+    fn status(&self) -> StatusCode {
+        if self.section.is_empty() {
+            StatusCode::OK
+        } else {
+            self.errors.status()
+        }
+    }
 }
 
 #[derive(Template)]
@@ -133,28 +146,9 @@ pub async fn show(
     page(&state, &ctx, id.into_inner(), Failed::default(), notice).await
 }
 
-/// The case page, after a refused form (`failed`) or plainly.
-pub async fn page(
-    state: &AppState,
-    ctx: &SignedIn,
-    id: i64,
-    failed: Failed,
-    notice: Option<&str>,
-) -> WebResult {
-    let actor = ctx.actor.clone();
-    let d = state.db.run(move |conn| load(conn, &actor, id)).await?;
-    let status = if failed.section.is_empty() {
-        StatusCode::OK
-    } else {
-        failed.errors.status()
-    };
-    let mut page = ctx.page("inc-case-title").with_notice(notice);
-    page.title = format!("{} · {}", d.incident.reference, d.incident.title);
-    let l = Labels::new(&page);
-    let actor = &ctx.actor;
-    let i = &d.incident;
-    let from = Status::parse(&i.status).unwrap_or(Status::New);
-    let offers = Status::ALL
+/// The moves this reader may make from `from`, with the guard fields each one asks for.
+fn offers(page: &Page, actor: &Actor, from: Status) -> Vec<Offer> {
+    Status::ALL
         .iter()
         .filter(|to| workflow::is_edge(from, **to) && authz::may_move(actor.role, from, **to))
         .map(|to| Offer {
@@ -164,7 +158,13 @@ pub async fn page(
             needs_reason: workflow::is_reopen(from, *to) || *to == Status::Rejected,
             needs_duplicate: *to == Status::Merged,
         })
-        .collect();
+        .collect()
+}
+
+/// Who the incident can be assigned to (the current one selected), and the organisations it
+/// can be shared with (any but its own).
+fn people_choices(page: &Page, d: &CaseData) -> (Vec<Choice>, Vec<Choice>) {
+    let i = &d.incident;
     let mut assignees = vec![(String::new(), page.t("inc-unassigned"))];
     assignees.extend(
         d.staff
@@ -180,44 +180,75 @@ pub async fn page(
         .map(|(id, name)| (id.to_string(), name.clone()))
         .collect();
     share_organisations.sort_by_key(|(_, name)| name.to_lowercase());
-    let custody_actions = Choice::list(
-        CustodyAction::MANUAL
-            .iter()
-            .map(|a| (a.as_str().to_owned(), page.t(&format!("inc-custody-{a}")))),
-        "",
-    );
-    let observable_kinds = Choice::list(
-        ObservableKind::ALL
-            .iter()
-            .map(|k| (k.as_str().to_owned(), page.t(&format!("inc-kind-{k}")))),
-        "",
-    );
-    // After a refused edit the selects show what was chosen, not what is stored.
-    let edit = |field: &str, stored: &str| match failed.kept.get(field) {
+    (
+        Choice::list(assignees, &assignee),
+        Choice::list(share_organisations, ""),
+    )
+}
+
+/// After a refused edit the selects show what was chosen, not what is stored.
+fn edited(failed: &Failed, field: &str, stored: &str) -> String {
+    match failed.kept.get(field) {
         Some(v) if failed.section == "edit" => v.clone(),
         _ => stored.to_owned(),
-    };
-    let mut severities = l.severities(&edit("severity", i.severity.as_deref().unwrap_or_default()));
+    }
+}
+
+/// The severity select, with "unknown" first while the incident has none.
+fn severities(page: &Page, l: &Labels, i: &Incident, failed: &Failed) -> Vec<Choice> {
+    let stored = i.severity.as_deref().unwrap_or_default();
+    let mut severities = l.severities(&edited(failed, "severity", stored));
     if i.severity.is_none() {
         severities.insert(
             0,
             Choice {
                 value: String::new(),
                 label: page.t("inc-severity-unknown"),
-                selected: edit("severity", "").is_empty(),
+                selected: edited(failed, "severity", "").is_empty(),
             },
         );
     }
+    severities
+}
+
+/// The case page, after a refused form (`failed`) or plainly.
+pub async fn page(
+    state: &AppState,
+    ctx: &SignedIn,
+    id: i64,
+    failed: Failed,
+    notice: Option<&str>,
+) -> WebResult {
+    let d = run(state, &ctx.actor, move |conn, actor| load(conn, actor, id)).await?;
+    let status = failed.status();
+    let mut page = ctx.page("inc-case-title").with_notice(notice);
+    page.title = format!("{} · {}", d.incident.reference, d.incident.title);
+    let l = Labels::new(&page);
+    let actor = &ctx.actor;
+    let i = &d.incident;
+    let from = Status::parse(&i.status).unwrap_or(Status::New);
+    let (assignees, share_organisations) = people_choices(&page, &d);
+    let edit = |field: &str, stored: &str| edited(&failed, field, stored);
     let template = CaseTemplate {
         categories: l.categories(&edit("category", &i.category)),
-        severities,
+        severities: severities(&page, &l, i, &failed),
         tlps: l.tlps(&edit("tlp", &i.tlp)),
         paps: l.paps(&edit("pap", &i.pap)),
-        observable_kinds,
+        observable_kinds: Choice::list(
+            ObservableKind::ALL
+                .iter()
+                .map(|k| (k.as_str().to_owned(), page.t(&format!("inc-kind-{k}")))),
+            "",
+        ),
         share_tlps: l.tlps("TLP:AMBER"),
-        assignees: Choice::list(assignees, &assignee),
-        share_organisations: Choice::list(share_organisations, ""),
-        custody_actions,
+        assignees,
+        share_organisations,
+        custody_actions: Choice::list(
+            CustodyAction::MANUAL
+                .iter()
+                .map(|a| (a.as_str().to_owned(), page.t(&format!("inc-custody-{a}")))),
+            "",
+        ),
         internal: may(actor, Action::ReadInternal),
         may_edit: may(actor, Action::EditIncident),
         may_assign: may(actor, Action::AssignIncident) && from.is_open(),
@@ -229,7 +260,7 @@ pub async fn page(
         reads_evidence: may(actor, Action::ReadEvidence),
         may_custody: may(actor, Action::RecordCustody),
         may_export: may(actor, Action::ReadAudit),
-        offers,
+        offers: offers(&page, actor, from),
         failed,
         no_errors: FormErrors::default(),
         d,

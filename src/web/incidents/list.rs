@@ -9,17 +9,17 @@ use serde::Deserialize;
 use crate::{
     auth::Actor,
     authz::{self, Action},
-    error::{AppError, AppResult, FieldErrors},
+    error::{AppResult, FieldErrors},
     present::filters::{parse_filter, IncidentQuery},
     services::{
-        cursor, incidents,
-        rows::{Incident, IncidentFilter},
+        incidents,
+        rows::{Incident, IncidentFilter, User},
         split_page, Page as DbPage,
     },
     state::AppState,
     web::{
         context::{SignedIn, WebResult},
-        forms::{Choice, FormErrors},
+        forms::{page_after, Choice, FormErrors},
         incidents::{
             labels::{CategoryGroup, Labels},
             names::{self, Names},
@@ -117,6 +117,49 @@ struct ListTemplate {
     may_file: bool,
 }
 
+/// "Any" first, then the choices of a select.
+fn with_any(page: &Page, mut choices: Vec<Choice>) -> Vec<Choice> {
+    choices.insert(
+        0,
+        Choice {
+            value: String::new(),
+            label: page.t("inc-filter-any"),
+            selected: false,
+        },
+    );
+    choices
+}
+
+/// The organisation and assignee filters' options: organisations by name, then "unassigned"
+/// and the CERT staff.
+fn people_choices(
+    page: &Page,
+    query: &ListQuery,
+    names: &Names,
+    staff: Vec<User>,
+) -> (Vec<Choice>, Vec<Choice>) {
+    let mut organisations: Vec<(String, String)> = names
+        .organisations
+        .iter()
+        .map(|(id, name)| (id.to_string(), name.clone()))
+        .collect();
+    organisations.sort_by_key(|(_, name)| name.to_lowercase());
+    organisations.insert(0, (String::new(), page.t("inc-filter-any")));
+    let mut assignees = vec![
+        (String::new(), page.t("inc-filter-any")),
+        ("none".to_owned(), page.t("inc-unassigned")),
+    ];
+    assignees.extend(
+        staff
+            .into_iter()
+            .map(|u| (u.id.to_string(), u.display_name)),
+    );
+    (
+        Choice::list(organisations, &query.organisation_id),
+        Choice::list(assignees, &query.assignee_id),
+    )
+}
+
 pub async fn list(
     state: web::Data<AppState>,
     ctx: SignedIn,
@@ -127,14 +170,7 @@ pub async fn list(
     let l = Labels::new(&page);
     let mut field_errors = FieldErrors::new();
     let filter = query.filter(&mut field_errors);
-    let after = match query.after.trim() {
-        "" => None,
-        raw => Some(cursor::decode(raw).ok_or(AppError::BadRequest("bad cursor".into()))?),
-    };
-    let db_page = DbPage {
-        limit: DbPage::DEFAULT_LIMIT,
-        after,
-    };
+    let db_page = page_after(&query.after)?;
     let (errors, status) = match field_errors.into_result() {
         Ok(()) => (FormErrors::default(), StatusCode::OK),
         Err(e) => {
@@ -158,41 +194,16 @@ pub async fn list(
             Ok((found, next, names, staff))
         })
         .await?;
-    let mut organisations: Vec<(String, String)> = names
-        .organisations
-        .iter()
-        .map(|(id, name)| (id.to_string(), name.clone()))
-        .collect();
-    organisations.sort_by_key(|(_, name)| name.to_lowercase());
-    organisations.insert(0, (String::new(), page.t("inc-filter-any")));
-    let mut assignees = vec![
-        (String::new(), page.t("inc-filter-any")),
-        ("none".to_owned(), page.t("inc-unassigned")),
-    ];
-    assignees.extend(
-        staff
-            .into_iter()
-            .map(|u| (u.id.to_string(), u.display_name)),
-    );
-    let any = |mut choices: Vec<Choice>| {
-        choices.insert(
-            0,
-            Choice {
-                value: String::new(),
-                label: page.t("inc-filter-any"),
-                selected: false,
-            },
-        );
-        choices
-    };
+    let (organisations, assignees) = people_choices(&page, &query, &names, staff);
+    let any = |choices: Vec<Choice>| with_any(&page, choices);
     let role = ctx.actor.role;
     let template = ListTemplate {
         statuses: any(l.statuses(&query.status)),
         severities: any(l.severities(&query.severity)),
         tlps: any(l.tlps(&query.tlp)),
         categories: l.categories(&query.category),
-        organisations: Choice::list(organisations, &query.organisation_id),
-        assignees: Choice::list(assignees, &query.assignee_id),
+        organisations,
+        assignees,
         next_href: next.map(|c| query.next_href(&c)),
         staff_view: authz::allows(role, Action::ReadInternal),
         may_file: authz::allows(role, Action::CreateIncident),

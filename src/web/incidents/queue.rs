@@ -6,9 +6,12 @@ use actix_web::http::StatusCode;
 use askama::Template;
 
 use crate::{
+    auth::Actor,
     authz::{self, Action},
+    db::DbConn,
     domain::{workflow::Status, Role},
-    error::AppError,
+    error::{AppError, AppResult},
+    present::run,
     services::{
         rows::{Incident, IncidentFilter},
         Page as DbPage,
@@ -51,6 +54,72 @@ fn open_statuses() -> Vec<String> {
         .collect()
 }
 
+/// A section before it is loaded: its anchor, its title's key, what it lists and the link to
+/// the full list.
+type Spec = (&'static str, &'static str, IncidentFilter, String);
+
+/// CERT staff: unassigned, their own, all open; everyone else: what they may see.
+fn specs(actor: &Actor) -> Vec<Spec> {
+    if !actor.role.is_cert_staff() {
+        let title = if actor.role == Role::Liaison {
+            "inc-queue-shared"
+        } else {
+            "inc-queue-organisation"
+        };
+        let all = IncidentFilter::default();
+        return vec![("queue-visible", title, all, "/incidents".to_owned())];
+    }
+    let open = open_statuses().join(",");
+    let me = actor.user_id;
+    let open_with = |assignee_id| IncidentFilter {
+        statuses: open_statuses(),
+        assignee_id,
+        ..Default::default()
+    };
+    vec![
+        (
+            "queue-unassigned",
+            "inc-queue-unassigned",
+            open_with(Some(None)),
+            format!("/incidents?status={open}&assignee_id=none"),
+        ),
+        (
+            "queue-mine",
+            "inc-queue-mine",
+            open_with(Some(Some(me))),
+            format!("/incidents?status={open}&assignee_id={me}"),
+        ),
+        (
+            "queue-open",
+            "inc-queue-open",
+            open_with(None),
+            format!("/incidents?status={open}"),
+        ),
+    ]
+}
+
+/// Each section's first incidents, new ones first (the nearest acknowledgement deadline first
+/// among them), and the names of their assignees.
+fn load(
+    conn: &mut DbConn,
+    actor: &Actor,
+    filters: &[IncidentFilter],
+) -> AppResult<(Vec<Vec<Incident>>, Names)> {
+    let page = DbPage {
+        limit: QUEUE_LIMIT,
+        after: None,
+    };
+    let mut lists = Vec::new();
+    for filter in filters {
+        let (mut found, _) = rows(conn, actor, filter, page)?;
+        found.sort_by_key(|i| (i.status != Status::New.as_str(), i.ack_due_at));
+        lists.push(found);
+    }
+    let people = lists.iter().flatten().filter_map(|i| i.assignee_id);
+    let names = Names::load(conn, actor, people.collect::<Vec<_>>())?;
+    Ok((lists, names))
+}
+
 /// The start page for everyone but auditors (`None`: the general start page).
 pub async fn home(state: &AppState, ctx: &SignedIn) -> Result<Option<WebResult>, AppError> {
     let role = ctx.actor.role;
@@ -58,75 +127,12 @@ pub async fn home(state: &AppState, ctx: &SignedIn) -> Result<Option<WebResult>,
         return Ok(None);
     }
     let page = ctx.page("home-title");
-    let staff_view = role.is_cert_staff();
-    let open = open_statuses().join(",");
-    let me = ctx.actor.user_id;
-    let specs: Vec<(&'static str, &str, IncidentFilter, String)> = if staff_view {
-        vec![
-            (
-                "queue-unassigned",
-                "inc-queue-unassigned",
-                IncidentFilter {
-                    statuses: open_statuses(),
-                    assignee_id: Some(None),
-                    ..Default::default()
-                },
-                format!("/incidents?status={open}&assignee_id=none"),
-            ),
-            (
-                "queue-mine",
-                "inc-queue-mine",
-                IncidentFilter {
-                    statuses: open_statuses(),
-                    assignee_id: Some(Some(me)),
-                    ..Default::default()
-                },
-                format!("/incidents?status={open}&assignee_id={me}"),
-            ),
-            (
-                "queue-open",
-                "inc-queue-open",
-                IncidentFilter {
-                    statuses: open_statuses(),
-                    ..Default::default()
-                },
-                format!("/incidents?status={open}"),
-            ),
-        ]
-    } else {
-        let title = if role == Role::Liaison {
-            "inc-queue-shared"
-        } else {
-            "inc-queue-organisation"
-        };
-        vec![(
-            "queue-visible",
-            title,
-            IncidentFilter::default(),
-            "/incidents".to_owned(),
-        )]
-    };
-    let actor = ctx.actor.clone();
+    let specs = specs(&ctx.actor);
     let filters: Vec<IncidentFilter> = specs.iter().map(|s| s.2.clone()).collect();
-    let (lists, names) = state
-        .db
-        .run(move |conn| {
-            let page = DbPage {
-                limit: QUEUE_LIMIT,
-                after: None,
-            };
-            let mut lists = Vec::new();
-            for filter in &filters {
-                let (mut found, _) = rows(conn, &actor, filter, page)?;
-                // New incidents first, the nearest acknowledgement deadline first among them.
-                found.sort_by_key(|i| (i.status != Status::New.as_str(), i.ack_due_at));
-                lists.push(found);
-            }
-            let people = lists.iter().flatten().filter_map(|i| i.assignee_id);
-            let names = Names::load(conn, &actor, people.collect::<Vec<_>>())?;
-            Ok((lists, names))
-        })
-        .await?;
+    let (lists, names) = run(state, &ctx.actor, move |conn, actor| {
+        load(conn, actor, &filters)
+    })
+    .await?;
     let sections = specs
         .into_iter()
         .zip(lists)
@@ -142,7 +148,7 @@ pub async fn home(state: &AppState, ctx: &SignedIn) -> Result<Option<WebResult>,
         page,
         sections,
         names,
-        staff_view,
+        staff_view: role.is_cert_staff(),
         may_file: authz::allows(role, Action::CreateIncident),
     };
     Ok(Some(
