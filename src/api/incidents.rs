@@ -12,34 +12,14 @@ use crate::{
     auth::Actor,
     error::{AppResult, FieldErrors, Problem},
     present::filters::{parse_filter, IncidentQuery},
-    services::incidents::{
-        self,
-        workflow::{self, TransitionRequest},
-        IncidentInput, IncidentPatch,
-    },
+    services::incidents::{self, workflow, IncidentPatch},
     state::AppState,
 };
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateIncident {
-    /// At most 300 characters.
-    pub title: String,
-    /// At most 100 000 characters.
-    pub description: String,
-    /// RSIT type machine name (e.g. `phishing`); `undetermined` when left out.
-    pub category: Option<String>,
-    /// `low`, `medium`, `high` or `critical` (national scale words are mapped).
-    pub severity: Option<String>,
-    /// `TLP:CLEAR`, `TLP:GREEN`, `TLP:AMBER` (default), `TLP:AMBER+STRICT` or `TLP:RED`.
-    pub tlp: Option<String>,
-    /// `PAP:CLEAR`, `PAP:GREEN`, `PAP:AMBER` (default) or `PAP:RED`.
-    pub pap: Option<String>,
-    /// When the reporting entity became aware (RFC 3339).
-    pub detected_at: Option<String>,
-    /// The reporting organisation (CERT staff only; reporters always file for their own).
-    pub organisation_id: Option<i64>,
-}
+/// The request bodies are the service inputs themselves, so a field cannot drift between them.
+pub use crate::services::incidents::{
+    workflow::TransitionRequest as Transition, IncidentInput as CreateIncident,
+};
 
 /// File an incident.
 #[utoipa::path(post, path = "/api/v1/incidents", tag = "incidents", security(("bearer" = [])), request_body = CreateIncident,
@@ -51,21 +31,7 @@ pub async fn create(
 ) -> AppResult<HttpResponse> {
     let settings = state.settings.clone();
     let created = run(&state, &actor, move |conn, actor| {
-        incidents::create(
-            conn,
-            actor,
-            &settings,
-            IncidentInput {
-                title: body.title,
-                description: body.description,
-                category: body.category,
-                severity: body.severity,
-                tlp: body.tlp,
-                pap: body.pap,
-                detected_at: body.detected_at,
-                organisation_id: body.organisation_id,
-            },
-        )
+        incidents::create(conn, actor, &settings, body)
     })
     .await?;
     Ok(HttpResponse::Created().json(IncidentView::for_actor(created, &actor)))
@@ -157,21 +123,6 @@ pub async fn update(
     Ok(web::Json(IncidentView::for_actor(updated, &actor)))
 }
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Transition {
-    /// The status to move to.
-    pub to: String,
-    /// Required to reopen (closed or rejected → triage).
-    pub reason: Option<String>,
-    /// Required to close.
-    pub resolution: Option<String>,
-    /// Required to close.
-    pub root_cause: Option<String>,
-    /// Required to merge: the incident this one duplicates.
-    pub duplicate_of: Option<i64>,
-}
-
 /// Move an incident through the workflow: 409 for a move that does not exist, 422 for a missing
 /// guard field, 403 for a role that may not.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/transitions", tag = "incidents", security(("bearer" = [])), request_body = Transition,
@@ -185,18 +136,7 @@ pub async fn transition(
 ) -> AppResult<web::Json<IncidentView>> {
     let id = id.into_inner();
     let moved = run(&state, &actor, move |conn, actor| {
-        workflow::transition(
-            conn,
-            actor,
-            id,
-            TransitionRequest {
-                to: body.to,
-                reason: body.reason,
-                resolution: body.resolution,
-                root_cause: body.root_cause,
-                duplicate_of: body.duplicate_of,
-            },
-        )
+        workflow::transition(conn, actor, id, body)
     })
     .await?;
     Ok(web::Json(IncidentView::for_actor(moved, &actor)))

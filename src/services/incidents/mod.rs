@@ -42,15 +42,26 @@ pub const MAX_DESCRIPTION: usize = 100_000;
 /// The CERT answers an early warning within 24 hours (NIS2 Art. 23).
 pub const ACKNOWLEDGE_WITHIN: Duration = Duration::hours(24);
 
-#[derive(Debug, Default)]
+/// A new incident as the API's JSON body and the filing form give it.
+#[derive(Debug, Default, serde::Deserialize, validator::Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = CreateIncident)]
 pub struct IncidentInput {
+    /// At most 300 characters.
     pub title: String,
+    /// At most 100 000 characters.
     pub description: String,
+    /// RSIT type machine name (e.g. `phishing`); `undetermined` when left out.
     pub category: Option<String>,
+    /// `low`, `medium`, `high` or `critical` (national scale words are mapped).
     pub severity: Option<String>,
+    /// `TLP:CLEAR`, `TLP:GREEN`, `TLP:AMBER` (default), `TLP:AMBER+STRICT` or `TLP:RED`.
     pub tlp: Option<String>,
+    /// `PAP:CLEAR`, `PAP:GREEN`, `PAP:AMBER` (default) or `PAP:RED`.
     pub pap: Option<String>,
+    /// When the reporting entity became aware (RFC 3339).
     pub detected_at: Option<String>,
+    /// The reporting organisation (CERT staff only; reporters always file for their own).
     pub organisation_id: Option<i64>,
 }
 

@@ -23,12 +23,20 @@ use crate::{
 
 use super::{append_event, check_text};
 
-#[derive(Debug, Default)]
+/// A move as the API's JSON body and the case page's form give it.
+#[derive(Debug, Default, serde::Deserialize, validator::Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = Transition)]
 pub struct TransitionRequest {
+    /// The status to move to.
     pub to: String,
+    /// Required to reopen (closed or rejected → triage).
     pub reason: Option<String>,
+    /// Required to close.
     pub resolution: Option<String>,
+    /// Required to close.
     pub root_cause: Option<String>,
+    /// Required to merge: the incident this one duplicates.
     pub duplicate_of: Option<i64>,
 }
 
