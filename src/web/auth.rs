@@ -12,7 +12,7 @@ use crate::{
         session::{session_id, SessionPolicy, LOGIN_CSRF_COOKIE, SESSION_COOKIE},
     },
     error::AppError,
-    services::{self, auth::LoginAttempt},
+    services::{self, auth::LoginAttempt, rows::User},
     state::AppState,
     web::{
         context::{
@@ -66,6 +66,80 @@ pub async fn login_page(visitor: Visitor, query: web::Query<LoginQuery>) -> WebR
     Ok(render(StatusCode::OK, &template.page, &template)?)
 }
 
+/// The sign-in form again with one message above it; the email address stays as typed.
+fn refused(status: StatusCode, key: &str, page: Page, email: String, next: String) -> WebResult {
+    let mut errors = FormErrors::default();
+    errors.general.push(page.t(key));
+    let template = LoginTemplate {
+        page,
+        email,
+        next,
+        errors,
+    };
+    Ok(render(status, &template.page, &template)?)
+}
+
+/// The account behind the form's credentials, through the same throttle and audit as the API.
+async fn check_credentials(
+    state: &AppState,
+    req: &HttpRequest,
+    form: &LoginForm,
+) -> Result<User, AppError> {
+    let ip = client_ip(req);
+    let limit = state.settings.login_ip_limit as i32;
+    let (email, password) = (form.email.clone(), form.password.clone());
+    state
+        .db
+        .run(move |conn| {
+            services::auth::login(
+                conn,
+                &LoginAttempt {
+                    email: &email,
+                    password: &password,
+                    ip: ip.as_deref(),
+                    address_limit: limit,
+                },
+            )
+        })
+        .await
+}
+
+/// A new session for `user` (the browser's previous one deleted), then on to `next`.
+async fn start_session(state: &AppState, req: &HttpRequest, user: User, next: &str) -> WebResult {
+    let policy = SessionPolicy::from_settings(&state.settings);
+    let previous = req.cookie(SESSION_COOKIE).map(|c| session_id(c.value()));
+    let user_agent = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    // The response is built before the session exists: one that cannot be sent must not leave
+    // a session row behind. (`safe_next` only passes valid header values; this is the backstop.)
+    let mut response = see_other(next);
+    if let Some(error) = response.error() {
+        return Err(AppError::Internal(anyhow::anyhow!("cannot redirect to next: {error}")).into());
+    }
+    response
+        .add_cookie(&removal_cookie(state, LOGIN_CSRF_COOKIE))
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let (token, _) = state
+        .db
+        .run(move |conn| {
+            services::sessions::start(
+                conn,
+                &policy,
+                &user,
+                user_agent.as_deref(),
+                previous.as_deref(),
+            )
+        })
+        .await?;
+    response
+        .add_cookie(&session_cookie(state, token))
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(response)
+}
+
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -81,102 +155,26 @@ pub async fn login(
     let form: LoginForm = parse_form(&body)?;
     let next = safe_next(form.next.as_deref());
     let page = visitor.page("login-title");
-
-    let failed = |status: StatusCode, key: &str, page: Page, email: String| -> WebResult {
-        let mut errors = FormErrors::default();
-        errors.general.push(page.t(key));
-        let template = LoginTemplate {
-            page,
-            email,
-            next: next.clone(),
-            errors,
-        };
-        Ok(render(status, &template.page, &template)?)
-    };
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
     if form.email.len() > 254 || form.password.len() > 1024 {
-        return failed(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "login-failed",
-            page,
-            String::new(),
-        );
+        return refused(unprocessable, "login-failed", page, String::new(), next);
     }
-
-    let ip = client_ip(&req);
-    let limit = state.settings.login_ip_limit as i32;
-    let (email, password) = (form.email.clone(), form.password.clone());
-    let outcome = state
-        .db
-        .run(move |conn| {
-            services::auth::login(
-                conn,
-                &LoginAttempt {
-                    email: &email,
-                    password: &password,
-                    ip: ip.as_deref(),
-                    address_limit: limit,
-                },
-            )
-        })
-        .await;
-    let user = match outcome {
-        Ok(user) => user,
+    match check_credentials(&state, &req, &form).await {
+        Ok(user) => start_session(&state, &req, user, &next).await,
         Err(AppError::Unauthorized) => {
-            return failed(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "login-failed",
-                page,
-                form.email,
-            )
+            refused(unprocessable, "login-failed", page, form.email, next)
         }
         Err(AppError::TooManyRequests { retry_after_secs }) => {
-            let mut response = failed(
-                StatusCode::TOO_MANY_REQUESTS,
-                "login-throttled",
-                page,
-                form.email,
-            )?;
+            let status = StatusCode::TOO_MANY_REQUESTS;
+            let mut response = refused(status, "login-throttled", page, form.email, next)?;
             response.headers_mut().insert(
                 actix_web::http::header::RETRY_AFTER,
                 retry_after_secs.max(1).into(),
             );
-            return Ok(response);
+            Ok(response)
         }
-        Err(other) => return Err(other.into()),
-    };
-
-    let policy = SessionPolicy::from_settings(&state.settings);
-    let previous = req.cookie(SESSION_COOKIE).map(|c| session_id(c.value()));
-    let user_agent = req
-        .headers()
-        .get(actix_web::http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    // The response is built before the session exists: one that cannot be sent must not leave
-    // a session row behind. (`safe_next` only passes valid header values; this is the backstop.)
-    let mut response = see_other(&next);
-    if let Some(error) = response.error() {
-        return Err(AppError::Internal(anyhow::anyhow!("cannot redirect to next: {error}")).into());
+        Err(other) => Err(other.into()),
     }
-    response
-        .add_cookie(&removal_cookie(&state, LOGIN_CSRF_COOKIE))
-        .map_err(|e| AppError::Internal(e.into()))?;
-    let (token, _) = state
-        .db
-        .run(move |conn| {
-            services::sessions::start(
-                conn,
-                &policy,
-                &user,
-                user_agent.as_deref(),
-                previous.as_deref(),
-            )
-        })
-        .await?;
-    response
-        .add_cookie(&session_cookie(&state, token))
-        .map_err(|e| AppError::Internal(e.into()))?;
-    Ok(response)
 }
 
 #[derive(Template)]
