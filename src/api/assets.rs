@@ -13,27 +13,13 @@ use crate::{
     auth::Actor,
     domain::{asset::AssetKind, time::to_utc},
     error::{AppResult, FieldErrors, Problem},
-    services::assets::{self as service, AssetInput, AssetPatch},
+    services::assets::{self as service, AssetPatch},
     services::rows::AssetFilter,
     state::AppState,
 };
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateAsset {
-    /// Required for CERT staff; reporters propose for their own organisation.
-    pub organisation_id: Option<i64>,
-    pub name: String,
-    pub kind: String,
-    pub hostname: Option<String>,
-    /// An IP address or CIDR block.
-    pub ip: Option<String>,
-    pub domain: Option<String>,
-    /// NIS2 sector code; defaults to the organisation's.
-    pub sector: Option<String>,
-    /// 1 (low) to 4 (vital).
-    pub criticality: i32,
-}
+/// The request body is the service input itself, so a field cannot drift between them.
+pub use crate::services::assets::AssetInput as CreateAsset;
 
 /// Register an asset (CERT staff), or propose one of your own organisation (reporters).
 #[utoipa::path(post, path = "/api/v1/assets", tag = "assets", security(("bearer" = [])), request_body = CreateAsset,
@@ -44,20 +30,7 @@ pub async fn create(
     JsonBody(body): JsonBody<CreateAsset>,
 ) -> AppResult<HttpResponse> {
     let created = run(&state, &actor, move |conn, actor| {
-        service::create(
-            conn,
-            actor,
-            AssetInput {
-                organisation_id: body.organisation_id,
-                name: body.name,
-                kind: body.kind,
-                hostname: body.hostname,
-                ip: body.ip,
-                domain: body.domain,
-                sector: body.sector,
-                criticality: body.criticality,
-            },
-        )
+        service::create(conn, actor, body)
     })
     .await?;
     Ok(HttpResponse::Created().json(AssetView::from(created)))

@@ -24,15 +24,22 @@ use crate::{
     },
 };
 
-#[derive(Debug, Default)]
+/// A new asset as the API's JSON body and the registry form give it.
+#[derive(Debug, Default, serde::Deserialize, validator::Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = CreateAsset)]
 pub struct AssetInput {
+    /// Required for CERT staff; reporters propose for their own organisation.
     pub organisation_id: Option<i64>,
     pub name: String,
     pub kind: String,
     pub hostname: Option<String>,
+    /// An IP address or CIDR block.
     pub ip: Option<String>,
     pub domain: Option<String>,
+    /// NIS2 sector code; defaults to the organisation's.
     pub sector: Option<String>,
+    /// 1 (low) to 4 (vital).
     pub criticality: i32,
 }
 

@@ -1,9 +1,7 @@
 //! Evidence endpoints: upload, lists and metadata, verified download, chain of custody.
 
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
-use serde::Deserialize;
 use utoipa::ToSchema;
-use validator::Validate;
 
 pub use crate::present::views::evidence as views;
 pub use views::{CustodyEventView, EvidenceView};
@@ -14,7 +12,7 @@ use crate::{
     auth::Actor,
     error::{AppResult, FieldErrors, Problem},
     present::evidence::{receive, serve},
-    services::evidence::{self, CustodyInput},
+    services::evidence,
     state::AppState,
 };
 
@@ -101,21 +99,8 @@ pub async fn content(
     serve(&state, actor, id.into_inner()).await
 }
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RecordCustody {
-    /// `transferred`, `sealed`, `returned` or `destroyed`.
-    pub action: String,
-    /// Who has the item afterwards (required for `transferred` and `returned`).
-    pub holder: Option<String>,
-    pub location: Option<String>,
-    pub purpose: Option<String>,
-    /// Who authorised it (required for `destroyed`).
-    pub authority: Option<String>,
-    pub note: Option<String>,
-    /// IANA zone the event happened in; defaults to your profile's zone.
-    pub time_zone: Option<String>,
-}
+/// The request body is the service input itself, so a field cannot drift between them.
+pub use crate::services::evidence::CustodyInput as RecordCustody;
 
 /// Record a custody event by hand (CERT staff). 409 once the item was destroyed.
 #[utoipa::path(post, path = "/api/v1/evidence/{id}/custody", tag = "evidence", security(("bearer" = [])), request_body = RecordCustody,
@@ -129,20 +114,7 @@ pub async fn add_custody(
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let event = run(&state, &actor, move |conn, actor| {
-        evidence::record_custody(
-            conn,
-            actor,
-            id,
-            CustodyInput {
-                action: body.action,
-                holder: body.holder,
-                location: body.location,
-                purpose: body.purpose,
-                authority: body.authority,
-                note: body.note,
-                time_zone: body.time_zone,
-            },
-        )
+        evidence::record_custody(conn, actor, id, body)
     })
     .await?;
     Ok(HttpResponse::Created().json(CustodyEventView::from(event)))

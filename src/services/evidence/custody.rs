@@ -24,14 +24,21 @@ use crate::{
     },
 };
 
-#[derive(Debug, Default)]
+/// A custody event as the API's JSON body and the case page's form give it.
+#[derive(Debug, Default, serde::Deserialize, validator::Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = RecordCustody)]
 pub struct CustodyInput {
+    /// `transferred`, `sealed`, `returned` or `destroyed`.
     pub action: String,
+    /// Who has the item afterwards (required for `transferred` and `returned`).
     pub holder: Option<String>,
     pub location: Option<String>,
     pub purpose: Option<String>,
+    /// Who authorised it (required for `destroyed`).
     pub authority: Option<String>,
     pub note: Option<String>,
+    /// IANA zone the event happened in; defaults to your profile's zone.
     pub time_zone: Option<String>,
 }
 
