@@ -13,23 +13,12 @@ use crate::{
     domain::Role,
     error::{AppResult, FieldErrors, Problem},
     services::rows::UserFilter,
-    services::users::{self, UserInput, UserPatch},
+    services::users::{self, UserPatch},
     state::AppState,
 };
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateUser {
-    pub email: String,
-    pub display_name: String,
-    /// At least 12 characters and not the email address.
-    pub password: String,
-    pub organisation_id: i64,
-    /// `admin`, `coordinator`, `responder`, `auditor`, `reporter` or `liaison`.
-    pub role: String,
-    /// `az` (default), `en` or `ru`.
-    pub locale: Option<String>,
-}
+/// The request body is the service input itself, so a field cannot drift between them.
+pub use crate::services::users::UserInput as CreateUser;
 
 /// Create a user (admin).
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = [])), request_body = CreateUser,
@@ -40,18 +29,7 @@ pub async fn create(
     JsonBody(body): JsonBody<CreateUser>,
 ) -> AppResult<HttpResponse> {
     let user = run(&state, &actor, move |conn, actor| {
-        users::create(
-            conn,
-            actor,
-            UserInput {
-                email: body.email,
-                display_name: body.display_name,
-                password: body.password,
-                organisation_id: body.organisation_id,
-                role: body.role,
-                locale: body.locale,
-            },
-        )
+        users::create(conn, actor, body)
     })
     .await?;
     Ok(HttpResponse::Created().json(UserView::from(user)))

@@ -20,12 +20,20 @@ use crate::{
     },
 };
 
+/// A new account as the API's JSON body and the admin form give it. No `Debug`: it carries the
+/// password in clear.
+#[derive(serde::Deserialize, validator::Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = CreateUser)]
 pub struct UserInput {
     pub email: String,
     pub display_name: String,
+    /// At least 12 characters and not the email address.
     pub password: String,
     pub organisation_id: i64,
+    /// `admin`, `coordinator`, `responder`, `auditor`, `reporter` or `liaison`.
     pub role: String,
+    /// `az` (default), `en` or `ru`.
     pub locale: Option<String>,
 }
 
