@@ -9,8 +9,9 @@ use crate::{
     api::reply::run,
     api::{extract::JsonBody, views::UserView},
     auth::{actor::client_ip, Actor},
+    db::DbConn,
     error::{AppError, AppResult, Problem},
-    services::{self, auth::LoginAttempt},
+    services::{self, auth::LoginAttempt, rows::User},
     state::AppState,
 };
 
@@ -98,14 +99,19 @@ pub struct MeView {
 pub async fn me(state: web::Data<AppState>, actor: Actor) -> AppResult<web::Json<MeView>> {
     let me = run(&state, &actor, move |conn, actor| {
         let user = services::users::get(conn, actor, actor.user_id)?;
-        let notifications = services::notify::preferences(conn, user.id)?;
-        Ok(MeView {
-            user: user.into(),
-            notifications,
-        })
+        me_view(conn, user)
     })
     .await?;
     Ok(web::Json(me))
+}
+
+/// What `/me` answers after a read or a change: the account with its mail preferences.
+fn me_view(conn: &mut DbConn, user: User) -> AppResult<MeView> {
+    let notifications = services::notify::preferences(conn, user.id)?;
+    Ok(MeView {
+        user: user.into(),
+        notifications,
+    })
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -143,11 +149,7 @@ pub async fn update_me(
                 notifications: body.notifications,
             },
         )?;
-        let notifications = services::notify::preferences(conn, user.id)?;
-        Ok(MeView {
-            user: user.into(),
-            notifications,
-        })
+        me_view(conn, user)
     })
     .await?;
     Ok(web::Json(me))

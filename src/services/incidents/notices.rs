@@ -146,19 +146,36 @@ pub fn assigned(
     actor: &Actor,
     assignee_name: &str,
 ) -> AppResult<()> {
-    let Some(assignee) = incident.assignee_id else {
+    to_assignee(
+        conn,
+        incident,
+        actor,
+        incident.assignee_id,
+        MailKind::IncidentAssigned,
+        json!({ "assignee_name": assignee_name }),
+    )
+}
+
+/// Tells one assignee (nobody while `assignee` is unset) of something the actor gave them,
+/// with `extra` added to the incident's mail context.
+fn to_assignee(
+    conn: &mut DbConn,
+    incident: &Incident,
+    actor: &Actor,
+    assignee: Option<i64>,
+    kind: MailKind,
+    extra: Value,
+) -> AppResult<()> {
+    let Some(assignee) = assignee else {
         return Ok(());
     };
     let to: Vec<Recipient> = notify::user_recipient(conn, assignee)?
         .into_iter()
         .collect();
-    let ctx = with(
-        context(incident, Some(&actor.display_name)),
-        json!({ "assignee_name": assignee_name }),
-    );
+    let ctx = with(context(incident, Some(&actor.display_name)), extra);
     send(
         conn,
-        MailKind::IncidentAssigned,
+        kind,
         to,
         Some(incident.id),
         incident,
@@ -245,23 +262,12 @@ pub fn task_assigned(
     task: &Task,
     actor: &Actor,
 ) -> AppResult<()> {
-    let Some(assignee) = task.assignee_id else {
-        return Ok(());
-    };
-    let to: Vec<Recipient> = notify::user_recipient(conn, assignee)?
-        .into_iter()
-        .collect();
-    let ctx = with(
-        context(incident, Some(&actor.display_name)),
-        json!({ "task_title": task.title, "due_at": task.due_at.map(time::rfc3339) }),
-    );
-    send(
+    to_assignee(
         conn,
-        MailKind::TaskAssigned,
-        to,
-        Some(incident.id),
         incident,
-        Some(actor),
-        &ctx,
+        actor,
+        task.assignee_id,
+        MailKind::TaskAssigned,
+        json!({ "task_title": task.title, "due_at": task.due_at.map(time::rfc3339) }),
     )
 }

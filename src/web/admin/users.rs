@@ -112,6 +112,12 @@ impl FormTemplate {
     }
 }
 
+/// One account as the signed-in admin may see it, for the edit form and its re-display.
+async fn load(state: &AppState, ctx: &SignedIn, id: i64) -> Result<User, AppError> {
+    let actor = ctx.actor.clone();
+    state.db.run(move |conn| users::get(conn, &actor, id)).await
+}
+
 async fn form_page(
     state: &AppState,
     ctx: &SignedIn,
@@ -214,11 +220,7 @@ pub async fn create(state: web::Data<AppState>, posted: Submitted<UserForm>) -> 
 
 pub async fn edit_form(state: web::Data<AppState>, ctx: SignedIn, id: web::Path<i64>) -> WebResult {
     authz::require(&ctx.actor, Action::ManageUsers)?;
-    let (actor, id) = (ctx.actor.clone(), id.into_inner());
-    let user = state
-        .db
-        .run(move |conn| users::get(conn, &actor, id))
-        .await?;
+    let user = load(&state, &ctx, id.into_inner()).await?;
     let form = UserForm {
         email: user.email.clone(),
         display_name: user.display_name.clone(),
@@ -263,11 +265,7 @@ pub async fn update(
         Err(AppError::NotFound) => Err(AppError::NotFound.into()),
         Err(error) => {
             let errors = FormErrors::from_error(&ctx.page, error)?;
-            let actor = ctx.actor.clone();
-            let user = state
-                .db
-                .run(move |conn| users::get(conn, &actor, id))
-                .await?;
+            let user = load(&state, &ctx, id).await?;
             let form = UserForm {
                 email: user.email.clone(),
                 password: String::new(),
