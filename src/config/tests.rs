@@ -12,6 +12,18 @@ fn env(pairs: &[(&str, &str)], dir: &Path) -> HashMap<String, String> {
     map
 }
 
+/// Generated secrets are readable by the owner only (where the platform has modes).
+fn assert_private(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
 #[test]
 fn defaults_generate_a_private_secret_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -23,88 +35,54 @@ fn defaults_generate_a_private_secret_once() {
     );
     let s2 = Settings::load(None, &env(&[], dir.path())).unwrap();
     assert_eq!(s1.jwt_secret, s2.jwt_secret);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.path().join("jwt-secret"))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
-    }
+    assert_private(&dir.path().join("jwt-secret"));
     assert_eq!(format!("{:?}", s1.jwt_secret), "Secret(***)");
     assert_eq!(s1.audit_signing_key, s2.audit_signing_key);
     assert_eq!(
         decode_seed(s1.audit_signing_key.expose()).unwrap().len(),
         32
     );
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.path().join("audit-signing-key"))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
-    }
+    assert_private(&dir.path().join("audit-signing-key"));
     assert_eq!(s1.evidence_max_bytes, 1024 * 1024 * 1024);
 }
 
 #[test]
 fn bad_values_are_refused_with_the_variable_name() {
     let dir = tempfile::tempdir().unwrap();
-    for (key, value, expected) in [
-        ("QALXAN_BIND", "nonsense", "QALXAN_BIND"),
-        ("QALXAN_DATABASE_URL", "mysql://x", "QALXAN_DATABASE_URL"),
-        ("QALXAN_LOG_FORMAT", "xml", "QALXAN_LOG_FORMAT"),
-        ("QALXAN_JWT_SECRET", "short", "QALXAN_JWT_SECRET"),
-        ("QALXAN_SMTP_URL", "http://mail", "QALXAN_SMTP_URL"),
-        (
-            "QALXAN_REFERENCE_PREFIX",
-            "cert-x",
-            "QALXAN_REFERENCE_PREFIX",
-        ),
-        ("QALXAN_TOKEN_TTL_MINUTES", "0", "QALXAN_TOKEN_TTL_MINUTES"),
-        (
-            "QALXAN_SESSION_IDLE_MINUTES",
-            "1",
-            "QALXAN_SESSION_IDLE_MINUTES",
-        ),
-        ("QALXAN_SESSION_MAX_HOURS", "0", "QALXAN_SESSION_MAX_HOURS"),
-        ("QALXAN_BOOTSTRAP_ADMIN_EMAIL", "a@b.az", "set together"),
-        (
-            "QALXAN_AUDIT_SIGNING_KEY",
-            "c2hvcnQ=",
-            "QALXAN_AUDIT_SIGNING_KEY",
-        ),
-        (
-            "QALXAN_AUDIT_SIGNING_KEY",
-            "not base64!",
-            "QALXAN_AUDIT_SIGNING_KEY",
-        ),
-        (
-            "QALXAN_SMTP_URL",
-            "smtp://mail?tls=sometimes",
-            "QALXAN_SMTP_URL",
-        ),
-        ("QALXAN_MAIL_FROM", "not a mailbox", "QALXAN_MAIL_FROM"),
-        ("QALXAN_DUTY_MAILBOX", "duty", "QALXAN_DUTY_MAILBOX"),
-        ("QALXAN_MAIL_MAX_ATTEMPTS", "0", "QALXAN_MAIL_MAX_ATTEMPTS"),
-        ("QALXAN_MAIL_POLL_MS", "soon", "QALXAN_MAIL_POLL_MS"),
-        (
-            "QALXAN_EVIDENCE_MAX_BYTES",
-            "0",
-            "QALXAN_EVIDENCE_MAX_BYTES",
-        ),
-        (
-            "QALXAN_EVIDENCE_MAX_BYTES",
-            "1GiB",
-            "QALXAN_EVIDENCE_MAX_BYTES",
-        ),
+    // Almost every refusal names the variable it is about.
+    for (key, value) in [
+        ("QALXAN_BIND", "nonsense"),
+        ("QALXAN_DATABASE_URL", "mysql://x"),
+        ("QALXAN_LOG_FORMAT", "xml"),
+        ("QALXAN_JWT_SECRET", "short"),
+        ("QALXAN_SMTP_URL", "http://mail"),
+        ("QALXAN_REFERENCE_PREFIX", "cert-x"),
+        ("QALXAN_TOKEN_TTL_MINUTES", "0"),
+        ("QALXAN_SESSION_IDLE_MINUTES", "1"),
+        ("QALXAN_SESSION_MAX_HOURS", "0"),
+        ("QALXAN_AUDIT_SIGNING_KEY", "c2hvcnQ="),
+        ("QALXAN_AUDIT_SIGNING_KEY", "not base64!"),
+        ("QALXAN_SMTP_URL", "smtp://mail?tls=sometimes"),
+        ("QALXAN_MAIL_FROM", "not a mailbox"),
+        ("QALXAN_DUTY_MAILBOX", "duty"),
+        ("QALXAN_MAIL_MAX_ATTEMPTS", "0"),
+        ("QALXAN_MAIL_POLL_MS", "soon"),
+        ("QALXAN_EVIDENCE_MAX_BYTES", "0"),
+        ("QALXAN_EVIDENCE_MAX_BYTES", "1GiB"),
     ] {
-        let err = Settings::load(None, &env(&[(key, value)], dir.path())).unwrap_err();
-        assert!(format!("{err:#}").contains(expected), "{key}: {err:#}");
+        assert_refused(dir.path(), key, value, key);
     }
+    assert_refused(
+        dir.path(),
+        "QALXAN_BOOTSTRAP_ADMIN_EMAIL",
+        "a@b.az",
+        "set together",
+    );
+}
+
+fn assert_refused(dir: &Path, key: &str, value: &str, expected: &str) {
+    let err = Settings::load(None, &env(&[(key, value)], dir)).unwrap_err();
+    assert!(format!("{err:#}").contains(expected), "{key}: {err:#}");
 }
 
 #[test]
