@@ -6,7 +6,7 @@
 //! exclusive.
 
 use chrono::NaiveDateTime;
-use diesel::{prelude::*, sql_types};
+use diesel::{dsl, prelude::*, sql_types};
 
 use crate::db::{schema::outbox, write_tx, DbConn};
 
@@ -117,6 +117,20 @@ pub fn claim(conn: &mut DbConn, claim: &Claim) -> QueryResult<Vec<OutboxRow>> {
     })
 }
 
+type HeldBy<'a> = dsl::Filter<
+    dsl::Filter<dsl::Find<outbox::table, i64>, dsl::Eq<outbox::status, &'static str>>,
+    dsl::Eq<outbox::claimed_by, &'a str>,
+>;
+
+/// Row `id` only while `worker` still holds its claim: every way of finishing a claimed row
+/// goes through this, so a worker whose lease expired and was taken over changes nothing.
+fn held_by(id: i64, worker: &str) -> HeldBy<'_> {
+    outbox::table
+        .find(id)
+        .filter(outbox::status.eq(SENDING))
+        .filter(outbox::claimed_by.eq(worker))
+}
+
 /// Records delivery. Only the worker holding the claim may finish a row: if its lease expired
 /// and another worker took the row over, this changes nothing and returns false.
 pub fn mark_sent(
@@ -125,20 +139,15 @@ pub fn mark_sent(
     worker: &str,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    diesel::update(
-        outbox::table
-            .find(id)
-            .filter(outbox::status.eq(SENDING))
-            .filter(outbox::claimed_by.eq(worker)),
-    )
-    .set((
-        outbox::status.eq(SENT),
-        outbox::sent_at.eq(Some(now)),
-        outbox::last_error.eq(None::<String>),
-        outbox::locked_until.eq(None::<NaiveDateTime>),
-    ))
-    .execute(conn)
-    .map(|n| n == 1)
+    diesel::update(held_by(id, worker))
+        .set((
+            outbox::status.eq(SENT),
+            outbox::sent_at.eq(Some(now)),
+            outbox::last_error.eq(None::<String>),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
 }
 
 /// Records a failed attempt: back to `pending` at `retry_at`, or `failed` when `retry_at` is
@@ -150,10 +159,7 @@ pub fn mark_attempt_failed(
     error: &str,
     retry_at: Option<NaiveDateTime>,
 ) -> QueryResult<bool> {
-    let target = outbox::table
-        .find(id)
-        .filter(outbox::status.eq(SENDING))
-        .filter(outbox::claimed_by.eq(worker));
+    let target = held_by(id, worker);
     let error = Some(error.to_owned());
     let changed = match retry_at {
         Some(at) => diesel::update(target)
@@ -241,17 +247,12 @@ pub fn stats(conn: &mut DbConn) -> QueryResult<Stats> {
 
 /// Gives a claimed row back untouched (not attempted): pending, due now, attempt uncounted.
 pub fn release(conn: &mut DbConn, id: i64, worker: &str) -> QueryResult<bool> {
-    diesel::update(
-        outbox::table
-            .find(id)
-            .filter(outbox::status.eq(SENDING))
-            .filter(outbox::claimed_by.eq(worker)),
-    )
-    .set((
-        outbox::status.eq(PENDING),
-        outbox::attempts.eq(outbox::attempts - 1),
-        outbox::locked_until.eq(None::<NaiveDateTime>),
-    ))
-    .execute(conn)
-    .map(|n| n == 1)
+    diesel::update(held_by(id, worker))
+        .set((
+            outbox::status.eq(PENDING),
+            outbox::attempts.eq(outbox::attempts - 1),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
 }
