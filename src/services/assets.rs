@@ -2,13 +2,14 @@
 
 use serde_json::json;
 
+use crate::services::organisations;
 use crate::{
     auth::Actor,
     authz::{self, Action, IncidentScope},
     db::{
         models::{
             asset::{self, Asset, AssetChanges, AssetFilter, Link, NewAsset, NewLink},
-            incident, organisation, Page,
+            incident, Page,
         },
         write_tx, DbConn,
     },
@@ -19,7 +20,7 @@ use crate::{
     },
     error::{AppError, AppResult, FieldErrors},
     services::{
-        audit::{self, By, Entry},
+        audit::{self, By},
         incidents::{append_event, check_text, text},
     },
 };
@@ -125,9 +126,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, input: AssetInput) -> AppResult<
     };
     errors.into_result()?;
     write_tx(conn, |conn| {
-        let org = organisation::find(conn, organisation_id.unwrap()).map_err(|_| {
-            AppError::field("organisation_id", "does not name an existing organisation")
-        })?;
+        let org = organisations::named(conn, organisation_id.unwrap())?;
         let now = time::now();
         let created = asset::insert(
             conn,
@@ -148,24 +147,21 @@ pub fn create(conn: &mut DbConn, actor: &Actor, input: AssetInput) -> AppResult<
                 updated_at: now,
             },
         )?;
-        audit::append(
+        audit::record(
             conn,
-            Entry {
-                by: By::from(actor),
-                action: if staff {
-                    "asset.created"
-                } else {
-                    "asset.proposed"
-                },
-                entity_type: "asset",
-                entity_id: Some(created.id),
-                incident_id: None,
-                details: json!({
-                    "organisation_id": created.organisation_id, "name": created.name, "kind": created.kind,
-                    "hostname": created.hostname, "ip": created.ip, "domain": created.domain,
-                    "sector": created.sector, "criticality": created.criticality,
-                }),
+            By::from(actor),
+            if staff {
+                "asset.created"
+            } else {
+                "asset.proposed"
             },
+            "asset",
+            created.id,
+            json!({
+                "organisation_id": created.organisation_id, "name": created.name, "kind": created.kind,
+                "hostname": created.hostname, "ip": created.ip, "domain": created.domain,
+                "sector": created.sector, "criticality": created.criticality,
+            }),
         )?;
         Ok(created)
     })
@@ -240,17 +236,7 @@ pub fn update(conn: &mut DbConn, actor: &Actor, id: i64, patch: AssetPatch) -> A
             ),
             ("approved", json!(before.approved), json!(after.approved)),
         ]);
-        audit::append(
-            conn,
-            Entry {
-                by: By::from(actor),
-                action: "asset.updated",
-                entity_type: "asset",
-                entity_id: Some(id),
-                incident_id: None,
-                details,
-            },
-        )?;
+        audit::record(conn, By::from(actor), "asset.updated", "asset", id, details)?;
         Ok(after)
     })
 }

@@ -120,6 +120,29 @@ pub fn chain_hash(prev_hash: &str, canonical: &str) -> String {
 }
 
 /// Appends one event to its stream. Call inside the transaction that makes the change.
+/// Appends an event about one record that belongs to no incident (an account, an organisation,
+/// an asset, a queued mail, a sign-in): it goes to the system stream, keyed by the record's id.
+pub fn record(
+    conn: &mut DbConn,
+    by: By,
+    action: &str,
+    entity_type: &str,
+    entity_id: i64,
+    details: Value,
+) -> AppResult<AuditEvent> {
+    append(
+        conn,
+        Entry {
+            by,
+            action,
+            entity_type,
+            entity_id: Some(entity_id),
+            incident_id: None,
+            details,
+        },
+    )
+}
+
 pub fn append(conn: &mut DbConn, entry: Entry) -> AppResult<AuditEvent> {
     let stream = stream_for(entry.incident_id);
     let head = audit::lock_head(conn, &stream, GENESIS)?;

@@ -122,16 +122,13 @@ pub fn login(conn: &mut DbConn, attempt: &LoginAttempt) -> AppResult<User> {
                 ..Default::default()
             },
         )?;
-        audit::append(
+        audit::record(
             conn,
-            Entry {
-                by: by.clone(),
-                action: "auth.login",
-                entity_type: "user",
-                entity_id: Some(u.id),
-                incident_id: None,
-                details: json!({ "email": email }),
-            },
+            by.clone(),
+            "auth.login",
+            "user",
+            u.id,
+            json!({ "email": email }),
         )?;
         Ok(Some(updated))
     })?

@@ -12,7 +12,7 @@ use crate::{
     },
     domain::{identity::EmailAddress, reference_data, time, OrganisationKind},
     error::{AppError, AppResult, FieldErrors},
-    services::audit::{self, By, Entry},
+    services::audit::{self, By},
 };
 
 pub struct OrganisationInput {
@@ -105,16 +105,13 @@ pub fn create_as(conn: &mut DbConn, by: By, input: OrganisationInput) -> AppResu
                 updated_at: now,
             },
         )?;
-        audit::append(
+        audit::record(
             conn,
-            Entry {
-                by,
-                action: "organisation.created",
-                entity_type: "organisation",
-                entity_id: Some(org.id),
-                incident_id: None,
-                details: json!({ "name": org.name, "kind": org.kind, "sector": org.sector, "contact_email": org.contact_email }),
-            },
+            by,
+            "organisation.created",
+            "organisation",
+            org.id,
+            json!({ "name": org.name, "kind": org.kind, "sector": org.sector, "contact_email": org.contact_email }),
         )?;
         Ok(org)
     })
@@ -169,16 +166,13 @@ pub fn update(
             ),
             ("active", json!(before.active), json!(after.active)),
         ]);
-        audit::append(
+        audit::record(
             conn,
-            Entry {
-                by: By::from(actor),
-                action: "organisation.updated",
-                entity_type: "organisation",
-                entity_id: Some(id),
-                incident_id: None,
-                details,
-            },
+            By::from(actor),
+            "organisation.updated",
+            "organisation",
+            id,
+            details,
         )?;
         Ok(after)
     })
@@ -205,4 +199,24 @@ pub fn list(
         kind,
         page,
     )?)
+}
+
+/// The organisation a request names in its `organisation_id` field. One that does not exist is
+/// the client's mistake, answered as a field error (422) rather than a 404 for the whole request.
+pub(crate) fn named(conn: &mut DbConn, id: i64) -> AppResult<Organisation> {
+    organisation::find(conn, id)
+        .map_err(|_| AppError::field("organisation_id", "does not name an existing organisation"))
+}
+
+/// The same for a request that gives the organisation something new (a member, a case, a
+/// share): a deactivated organisation takes nothing new.
+pub(crate) fn named_active(conn: &mut DbConn, id: i64) -> AppResult<Organisation> {
+    let org = named(conn, id)?;
+    if !org.active {
+        return Err(AppError::field(
+            "organisation_id",
+            "names a deactivated organisation",
+        ));
+    }
+    Ok(org)
 }

@@ -14,7 +14,7 @@ use crate::{
     },
     domain::time,
     error::{AppError, AppResult},
-    services::audit::{self, By, Entry},
+    services::audit::{self, By},
 };
 
 /// Queue health for `/metrics`: unauthenticated like the rest of the metrics, and counts only.
@@ -43,21 +43,18 @@ pub fn retry(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<OutboxRow> 
                 before.status
             )));
         };
-        audit::append(
+        audit::record(
             conn,
-            Entry {
-                by: By::from(actor),
-                action: "outbox.retried",
-                entity_type: "outbox",
-                entity_id: Some(id),
-                incident_id: None,
-                details: json!({
-                    "kind": before.kind,
-                    "recipient_email": before.recipient_email,
-                    "attempts": before.attempts,
-                    "last_error": before.last_error,
-                }),
-            },
+            By::from(actor),
+            "outbox.retried",
+            "outbox",
+            id,
+            json!({
+                "kind": before.kind,
+                "recipient_email": before.recipient_email,
+                "attempts": before.attempts,
+                "last_error": before.last_error,
+            }),
         )?;
         Ok(after)
     })

@@ -14,7 +14,7 @@ use crate::{
     },
     domain::time,
     error::AppResult,
-    services::audit::{self, By, Entry},
+    services::audit::{self, By},
 };
 
 /// A new session for `user`; returns the cookie token (shown once, never stored) and the row.
@@ -82,19 +82,16 @@ pub fn resolve(
 pub fn end(conn: &mut DbConn, row: &SessionRow, ip: Option<String>) -> AppResult<()> {
     write_tx(conn, |conn| {
         session::delete(conn, &row.id)?;
-        audit::append(
+        audit::record(
             conn,
-            Entry {
-                by: By {
-                    actor_id: Some(row.user_id),
-                    ip,
-                },
-                action: "auth.logout",
-                entity_type: "user",
-                entity_id: Some(row.user_id),
-                incident_id: None,
-                details: json!({}),
+            By {
+                actor_id: Some(row.user_id),
+                ip,
             },
+            "auth.logout",
+            "user",
+            row.user_id,
+            json!({}),
         )?;
         Ok(())
     })

@@ -1,5 +1,6 @@
 use serde_json::json;
 
+use crate::services::organisations;
 use crate::{
     auth::{password, Actor},
     authz::{self, Action},
@@ -14,7 +15,7 @@ use crate::{
     domain::{identity, identity::EmailAddress, time, Locale, Role},
     error::{AppError, AppResult, FieldErrors},
     services::{
-        audit::{self, By, Entry},
+        audit::{self, By},
         incidents::text,
         notify,
     },
@@ -80,15 +81,7 @@ pub fn create_as(conn: &mut DbConn, by: By, input: UserInput) -> AppResult<User>
 
     let hash = password::hash(&input.password)?;
     write_tx(conn, |conn| {
-        let org = organisation::find(conn, input.organisation_id).map_err(|_| {
-            AppError::field("organisation_id", "does not name an existing organisation")
-        })?;
-        if !org.active {
-            return Err(AppError::field(
-                "organisation_id",
-                "names a deactivated organisation",
-            ));
-        }
+        let org = organisations::named_active(conn, input.organisation_id)?;
         if role.is_cert_staff() && org.kind != "cert" {
             return Err(AppError::field(
                 "role",
@@ -116,19 +109,16 @@ pub fn create_as(conn: &mut DbConn, by: By, input: UserInput) -> AppResult<User>
                 updated_at: now,
             },
         )?;
-        audit::append(
+        audit::record(
             conn,
-            Entry {
-                by,
-                action: "user.created",
-                entity_type: "user",
-                entity_id: Some(created.id),
-                incident_id: None,
-                details: json!({
-                    "email": created.email, "display_name": created.display_name,
-                    "role": created.role, "organisation_id": created.organisation_id, "locale": created.locale,
-                }),
-            },
+            by,
+            "user.created",
+            "user",
+            created.id,
+            json!({
+                "email": created.email, "display_name": created.display_name,
+                "role": created.role, "organisation_id": created.organisation_id, "locale": created.locale,
+            }),
         )?;
         Ok(created)
     })
@@ -199,17 +189,7 @@ pub fn update(conn: &mut DbConn, actor: &Actor, id: i64, patch: UserPatch) -> Ap
         if password_hash.is_some() {
             details["password"] = json!("changed");
         }
-        audit::append(
-            conn,
-            Entry {
-                by: By::from(actor),
-                action: "user.updated",
-                entity_type: "user",
-                entity_id: Some(id),
-                incident_id: None,
-                details,
-            },
-        )?;
+        audit::record(conn, By::from(actor), "user.updated", "user", id, details)?;
         Ok(after)
     })
 }
@@ -289,16 +269,13 @@ pub fn update_own(conn: &mut DbConn, actor: &Actor, patch: OwnPatch) -> AppResul
                 details["notifications"] = json!(changed);
             }
         }
-        audit::append(
+        audit::record(
             conn,
-            Entry {
-                by: By::from(actor),
-                action: "user.updated_own",
-                entity_type: "user",
-                entity_id: Some(me.id),
-                incident_id: None,
-                details,
-            },
+            By::from(actor),
+            "user.updated_own",
+            "user",
+            me.id,
+            details,
         )?;
         Ok(after)
     })

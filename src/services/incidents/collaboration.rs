@@ -2,6 +2,7 @@
 
 use serde_json::json;
 
+use crate::services::organisations;
 use crate::{
     auth::Actor,
     authz::{self, Action},
@@ -11,7 +12,7 @@ use crate::{
                 self as rows, Comment, NewComment, NewShare, NewTask, Share, Task, TaskChanges,
             },
             incident::{self, Incident},
-            organisation, user,
+            user,
         },
         write_tx, DbConn,
     },
@@ -260,15 +261,7 @@ pub fn share(
     }
     write_tx(conn, |conn| {
         let incident = visible_incident(conn, actor, incident_id)?;
-        let org = organisation::find(conn, organisation_id).map_err(|_| {
-            AppError::field("organisation_id", "does not name an existing organisation")
-        })?;
-        if !org.active {
-            return Err(AppError::field(
-                "organisation_id",
-                "names a deactivated organisation",
-            ));
-        }
+        let org = organisations::named_active(conn, organisation_id)?;
         if org.id == incident.organisation_id {
             return Err(AppError::field(
                 "organisation_id",

@@ -15,6 +15,7 @@ pub use checks::{check_text, parse_time, search_key, text};
 use chrono::{Datelike, Duration, NaiveDateTime};
 use serde_json::{json, Value};
 
+use crate::services::organisations;
 use crate::{
     auth::Actor,
     authz::{self, Action, OrganisationScope},
@@ -23,7 +24,7 @@ use crate::{
         models::{
             audit::{self as audit_db, AuditEvent},
             incident::{self, Incident, IncidentChanges, IncidentFilter, NewIncident},
-            organisation, Page,
+            Page,
         },
         write_tx, DbConn,
     },
@@ -213,15 +214,7 @@ pub fn create(
         (OrganisationScope::All, requested) => requested.unwrap_or(actor.organisation_id),
     };
     write_tx(conn, |conn| {
-        let org = organisation::find(conn, organisation_id).map_err(|_| {
-            AppError::field("organisation_id", "does not name an existing organisation")
-        })?;
-        if !org.active {
-            return Err(AppError::field(
-                "organisation_id",
-                "names a deactivated organisation",
-            ));
-        }
+        let org = organisations::named_active(conn, organisation_id)?;
         let intake = Intake {
             by: By::from(actor),
             created_by: Some(actor.user_id),
