@@ -168,11 +168,5 @@ pub struct ListOf<T: serde::Serialize> {
     pub next_cursor: Option<String>,
 }
 
-/// For PATCH bodies: a missing field is `None` (leave alone), `null` is `Some(None)` (clear).
-pub fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    T: serde::Deserialize<'de>,
-    D: serde::Deserializer<'de>,
-{
-    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
-}
+/// Lives with the domain so that service inputs can be the PATCH bodies themselves.
+pub use crate::domain::patch::double_option;

@@ -6,19 +6,20 @@ use validator::Validate;
 use crate::{
     api::reply::{paged, run},
     api::{
-        extract::{double_option, JsonBody, ListOf, PageQuery},
+        extract::{JsonBody, ListOf, PageQuery},
         views::{AuditEventView, IncidentView},
     },
     auth::Actor,
     error::{AppResult, FieldErrors, Problem},
     present::filters::{parse_filter, IncidentQuery},
-    services::incidents::{self, workflow, IncidentPatch},
+    services::incidents::{self, workflow},
     state::AppState,
 };
 
 /// The request bodies are the service inputs themselves, so a field cannot drift between them.
 pub use crate::services::incidents::{
     workflow::TransitionRequest as Transition, IncidentInput as CreateIncident,
+    IncidentPatch as UpdateIncident,
 };
 
 /// File an incident.
@@ -78,21 +79,6 @@ pub async fn get(
     Ok(web::Json(IncidentView::for_actor(found, &actor)))
 }
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateIncident {
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub category: Option<String>,
-    pub severity: Option<String>,
-    pub tlp: Option<String>,
-    pub pap: Option<String>,
-    /// `null` clears it.
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
-    pub detected_at: Option<Option<String>>,
-}
-
 /// Change an incident's details (CERT staff).
 #[utoipa::path(patch, path = "/api/v1/incidents/{id}", tag = "incidents", security(("bearer" = [])), request_body = UpdateIncident,
     responses((status = 200, body = IncidentView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
@@ -104,20 +90,7 @@ pub async fn update(
 ) -> AppResult<web::Json<IncidentView>> {
     let id = id.into_inner();
     let updated = run(&state, &actor, move |conn, actor| {
-        incidents::update(
-            conn,
-            actor,
-            id,
-            IncidentPatch {
-                title: body.title,
-                description: body.description,
-                category: body.category,
-                severity: body.severity,
-                tlp: body.tlp,
-                pap: body.pap,
-                detected_at: body.detected_at,
-            },
-        )
+        incidents::update(conn, actor, id, body)
     })
     .await?;
     Ok(web::Json(IncidentView::for_actor(updated, &actor)))

@@ -6,6 +6,7 @@ pub mod identity;
 pub mod incident;
 pub mod notification;
 pub mod observable;
+pub mod patch;
 pub mod redirect;
 pub mod reference_data;
 pub mod search;

@@ -257,7 +257,11 @@ pub fn list(
     )?)
 }
 
-#[derive(Debug, Default)]
+// A change to an incident's details as the API's JSON body and the edit form give it (a plain
+// comment: a doc comment would become the schema's description).
+#[derive(Debug, Default, serde::Deserialize, validator::Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = UpdateIncident)]
 pub struct IncidentPatch {
     pub title: Option<String>,
     pub description: Option<String>,
@@ -265,6 +269,9 @@ pub struct IncidentPatch {
     pub severity: Option<String>,
     pub tlp: Option<String>,
     pub pap: Option<String>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "crate::domain::patch::double_option")]
+    #[schema(value_type = Option<String>)]
     pub detected_at: Option<Option<String>>,
 }
 
