@@ -48,6 +48,18 @@ fn with_database(url: &str, name: &str) -> String {
     parsed.to_string()
 }
 
+/// `QALXAN_TEST_DATABASE_URL` without TLS unless it asks for it. The server is on this machine, so
+/// TLS protects nothing here; and libpq's OpenSSL registers a clean-up at process exit that races
+/// the pool threads the test servers leave running, which aborted the test binary with "double
+/// free or corruption" after every test had passed.
+fn test_server_url(url: &str) -> String {
+    let mut parsed = url::Url::parse(url).expect("QALXAN_TEST_DATABASE_URL is a URL");
+    if !parsed.query_pairs().any(|(key, _)| key == "sslmode") {
+        parsed.query_pairs_mut().append_pair("sslmode", "disable");
+    }
+    parsed.to_string()
+}
+
 /// Drops a throw-away PostgreSQL database when it goes out of scope.
 pub struct PgGuard(Option<(String, String)>);
 
@@ -72,6 +84,7 @@ pub fn test_env(data_dir: &std::path::Path) -> (HashMap<String, String>, PgGuard
     let mut throwaway = None;
     if let Ok(base) = std::env::var("QALXAN_TEST_DATABASE_URL") {
         if base.starts_with("postgres") {
+            let base = test_server_url(&base);
             let name = format!("qalxan_test_{}", uuid::Uuid::new_v4().simple());
             let mut admin =
                 PgConnection::establish(&base).expect("cannot reach the PostgreSQL test server");
