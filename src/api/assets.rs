@@ -154,6 +154,15 @@ pub struct UpdateAsset {
     pub criticality: Option<i32>,
     /// Approve a reporter's proposal.
     pub approved: Option<bool>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub vendor: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub product: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub cpe: Option<Option<String>>,
 }
 
 /// Change or approve an asset (CERT staff).
@@ -180,6 +189,9 @@ pub async fn update(
                 sector: body.sector,
                 criticality: body.criticality,
                 approved: body.approved,
+                vendor: body.vendor,
+                product: body.product,
+                cpe: body.cpe,
             },
         )
     })

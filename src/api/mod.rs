@@ -15,7 +15,9 @@ pub mod organisations;
 pub mod outbox;
 pub mod public;
 pub mod reply;
+pub mod risks;
 pub mod users;
+pub mod vulnerabilities;
 
 /// The JSON shapes live with the other shared presentation, since signed bundles use them too.
 pub use crate::present::views;
@@ -129,6 +131,41 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/audit/cases", web::get().to(export::range))
                 .route("/audit/export", web::get().to(audit::export))
                 .route("/audit/public-key", web::get().to(audit::public_key))
+                .route("/threats", web::get().to(risks::threats))
+                .service(web::resource("/risks").get(risks::list).post(risks::create))
+                .service(
+                    web::resource("/risks/{id}")
+                        .get(risks::get)
+                        .patch(risks::update),
+                )
+                .route("/risks/{id}/history", web::get().to(risks::history))
+                .route(
+                    "/risks/{id}/incidents",
+                    web::post().to(risks::link_incident),
+                )
+                .route(
+                    "/risks/{id}/vulnerabilities",
+                    web::post().to(risks::link_vulnerability),
+                )
+                .route(
+                    "/vulnerabilities/import",
+                    web::post().to(vulnerabilities::import),
+                )
+                .service(
+                    web::resource("/vulnerabilities")
+                        .get(vulnerabilities::list)
+                        .post(vulnerabilities::create),
+                )
+                .route(
+                    "/vulnerabilities/{cve}",
+                    web::get().to(vulnerabilities::get),
+                )
+                .service(
+                    web::resource("/assets/{id}/vulnerabilities")
+                        .get(vulnerabilities::of_asset)
+                        .post(vulnerabilities::link_asset),
+                )
+                .route("/exposure", web::get().to(vulnerabilities::exposure))
                 .route("/admin/outbox", web::get().to(outbox::list))
                 .route("/admin/outbox/{id}/retry", web::post().to(outbox::retry)),
         );

@@ -25,6 +25,7 @@ pub const OPEN_TO_EVERY_ROLE: &[(&str, &str)] = &[
     ("patch", "/api/v1/me"),
     ("get", "/api/v1/organisations"),
     ("get", "/api/v1/organisations/{id}"),
+    ("get", "/api/v1/threats"),
 ];
 
 /// Operations that never answer 503: no database behind them, or (metrics) rendering without it.
@@ -50,6 +51,10 @@ pub const NO_DATABASE: &[(&str, &str)] = &[("get", "/healthz"), ("get", "/metric
         audit::search, audit::verify, audit::export, audit::public_key, export::incident, export::range,
         outbox::list, outbox::retry,
         evidence::upload, evidence::list, evidence::get, evidence::content, evidence::add_custody, evidence::custody,
+        risks::threats, risks::create, risks::list, risks::get, risks::update, risks::history,
+        risks::link_incident, risks::link_vulnerability,
+        vulnerabilities::import, vulnerabilities::create, vulnerabilities::list, vulnerabilities::get,
+        vulnerabilities::link_asset, vulnerabilities::of_asset, vulnerabilities::exposure,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldErrors)),
     modifiers(&SecuritySchemes, &StandardResponses),
@@ -66,6 +71,8 @@ pub const NO_DATABASE: &[(&str, &str)] = &[("get", "/healthz"), ("get", "/metric
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "audit", description = "The tamper-evident audit trail: search, verification, signed exports"),
         (name = "admin", description = "Administration: the mail outbox"),
+        (name = "risks", description = "The risk register, the threat catalogue and the heat map's data"),
+        (name = "vulnerabilities", description = "KEV and EPSS imports, CVSS-scored CVEs, asset vulnerabilities and exposure"),
     )
 )]
 pub struct ApiDoc;

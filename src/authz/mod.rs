@@ -11,7 +11,7 @@ mod scopes;
 pub use moves::{may_move, require_move};
 pub use scopes::{
     asset_scope, evidence_scope, filing_scope, incident_scope, may_see_name, organisation_scope,
-    EvidenceScope, IncidentScope, OrganisationScope,
+    risk_scope, EvidenceScope, IncidentScope, OrganisationScope,
 };
 
 use crate::{auth::Actor, domain::Role, error::AppError};
@@ -62,6 +62,12 @@ pub enum Action {
     ReadEvidence,
     /// Record transferred, sealed, returned, destroyed.
     RecordCustody,
+    /// See risks, vulnerabilities and exposure (which organisations: `risk_scope`).
+    ReadRisks,
+    /// Register and change risks and asset vulnerabilities (reporters: their own organisation's).
+    ManageRisks,
+    /// Load KEV and EPSS files and record vulnerabilities with CVSS vectors.
+    ManageVulnerabilities,
 }
 
 pub fn allows(role: Role, action: Action) -> bool {
@@ -84,6 +90,9 @@ pub fn allows(role: Role, action: Action) -> bool {
         UploadEvidence => matches!(role, Admin | Coordinator | Responder | Reporter),
         ReadEvidence => matches!(role, Admin | Coordinator | Responder | Auditor | Reporter),
         RecordCustody => role.is_cert_staff(),
+        ReadRisks => matches!(role, Admin | Coordinator | Responder | Auditor | Reporter),
+        ManageRisks => role.is_cert_staff() || role == Reporter,
+        ManageVulnerabilities => role.is_cert_staff(),
     }
 }
 

@@ -93,3 +93,14 @@ pub fn asset_scope(actor: &Actor) -> OrganisationScope {
 pub fn may_see_name(actor: &Actor, person_organisation_id: i64) -> bool {
     allows(actor.role, Action::ListUsers) || person_organisation_id == actor.organisation_id
 }
+
+/// Whose risks, asset vulnerabilities and exposure a caller sees and (with `ManageRisks`)
+/// changes: CERT staff and auditors every organisation's, reporters their own. Liaisons are
+/// refused by `Action::ReadRisks` before any scope is taken.
+pub fn risk_scope(actor: &Actor) -> OrganisationScope {
+    if actor.role.is_cert_staff() || actor.role == Role::Auditor {
+        OrganisationScope::All
+    } else {
+        OrganisationScope::Only(actor.organisation_id)
+    }
+}

@@ -56,6 +56,12 @@ fn policy_table() {
             &[Admin, Coordinator, Responder, Auditor, Reporter],
         ),
         (RecordCustody, &[Admin, Coordinator, Responder]),
+        (
+            ReadRisks,
+            &[Admin, Coordinator, Responder, Auditor, Reporter],
+        ),
+        (ManageRisks, &[Admin, Coordinator, Responder, Reporter]),
+        (ManageVulnerabilities, &[Admin, Coordinator, Responder]),
     ];
     for (action, allowed) in expected {
         for role in Role::ALL {
@@ -168,4 +174,12 @@ fn names_of_people_elsewhere_are_for_the_cert_and_auditors() {
         assert!(may_see_name(&actor(*role), 7), "{role}: own organisation");
         assert_eq!(may_see_name(&actor(*role), 8), insider, "{role}: another");
     }
+}
+
+#[test]
+fn risks_of_other_organisations_are_for_the_cert_and_auditors() {
+    assert_eq!(risk_scope(&actor(Responder)), OrganisationScope::All);
+    assert_eq!(risk_scope(&actor(Auditor)), OrganisationScope::All);
+    assert_eq!(risk_scope(&actor(Reporter)), OrganisationScope::Only(7));
+    assert!(!allows(Liaison, ReadRisks) && !allows(Auditor, ManageRisks));
 }

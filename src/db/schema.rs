@@ -207,6 +207,9 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        vendor -> Nullable<Text>,
+        product -> Nullable<Text>,
+        cpe -> Nullable<Text>,
     }
 }
 
@@ -271,6 +274,94 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    vulnerabilities (id) {
+        id -> BigInt,
+        cve -> Text,
+        summary -> Nullable<Text>,
+        vendor -> Nullable<Text>,
+        product -> Nullable<Text>,
+        kev -> Bool,
+        kev_added -> Nullable<Text>,
+        kev_due -> Nullable<Text>,
+        kev_action -> Nullable<Text>,
+        ransomware_use -> Bool,
+        cwes -> Nullable<Text>,
+        epss_ppm -> Nullable<Integer>,
+        epss_percentile_ppm -> Nullable<Integer>,
+        epss_date -> Nullable<Text>,
+        cvss_vector -> Nullable<Text>,
+        cvss_score_tenths -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    asset_vulnerabilities (id) {
+        id -> BigInt,
+        asset_id -> BigInt,
+        vulnerability_id -> BigInt,
+        status -> Text,
+        note -> Nullable<Text>,
+        linked_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    risks (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        title -> Text,
+        description -> Text,
+        threat -> Text,
+        likelihood -> Integer,
+        impact -> Integer,
+        score -> Integer,
+        level -> Text,
+        owner_id -> Nullable<BigInt>,
+        treatment -> Text,
+        treatment_plan -> Nullable<Text>,
+        treatment_due -> Nullable<Text>,
+        review_at -> Nullable<Text>,
+        residual_likelihood -> Nullable<Integer>,
+        residual_impact -> Nullable<Integer>,
+        review_due -> Bool,
+        review_incident_id -> Nullable<BigInt>,
+        last_reviewed_at -> Timestamp,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    risk_assets (risk_id, asset_id) {
+        risk_id -> BigInt,
+        asset_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    risk_incidents (risk_id, incident_id) {
+        risk_id -> BigInt,
+        incident_id -> BigInt,
+        linked_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    risk_vulnerabilities (risk_id, vulnerability_id) {
+        risk_id -> BigInt,
+        vulnerability_id -> BigInt,
+        linked_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(incidents -> organisations (organisation_id));
 diesel::joinable!(incident_shares -> incidents (incident_id));
 diesel::joinable!(comments -> incidents (incident_id));
@@ -283,6 +374,15 @@ diesel::joinable!(notification_optouts -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(evidence -> incidents (incident_id));
 diesel::joinable!(custody_events -> evidence (evidence_id));
+diesel::joinable!(asset_vulnerabilities -> assets (asset_id));
+diesel::joinable!(asset_vulnerabilities -> vulnerabilities (vulnerability_id));
+diesel::joinable!(risks -> organisations (organisation_id));
+diesel::joinable!(risk_assets -> risks (risk_id));
+diesel::joinable!(risk_assets -> assets (asset_id));
+diesel::joinable!(risk_incidents -> risks (risk_id));
+diesel::joinable!(risk_incidents -> incidents (incident_id));
+diesel::joinable!(risk_vulnerabilities -> risks (risk_id));
+diesel::joinable!(risk_vulnerabilities -> vulnerabilities (vulnerability_id));
 // Every table, once: the macro implements each pair.
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -303,4 +403,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     evidence,
     custody_events,
+    vulnerabilities,
+    asset_vulnerabilities,
+    risks,
+    risk_assets,
+    risk_incidents,
+    risk_vulnerabilities,
 );

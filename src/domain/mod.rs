@@ -9,9 +9,12 @@ pub mod observable;
 pub mod patch;
 pub mod redirect;
 pub mod reference_data;
+pub mod risk;
 pub mod search;
 pub mod text;
+pub mod threat;
 pub mod time;
+pub mod vulnerability;
 pub mod workflow;
 
 /// Declares a closed set of string codes with `parse`, `as_str` and serde in one place.

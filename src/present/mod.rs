@@ -6,9 +6,11 @@
 pub mod csv;
 pub mod evidence;
 pub mod export;
+pub mod feed;
 pub mod filters;
 pub mod i18n;
 pub mod report;
+pub mod risk_filters;
 pub mod views;
 
 #[cfg(test)]

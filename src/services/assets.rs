@@ -42,6 +42,41 @@ pub struct AssetInput {
     pub sector: Option<String>,
     /// 1 (low) to 4 (vital).
     pub criticality: i32,
+    /// Who makes what it runs, as the KEV catalogue names them (`vendorProject`), for proposals.
+    pub vendor: Option<String>,
+    /// The product (KEV `product`).
+    pub product: Option<String>,
+    /// A CPE 2.3 name (`cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*`).
+    pub cpe: Option<String>,
+}
+
+/// What an asset runs: vendor, product and CPE name, each optional.
+struct Software {
+    vendor: Option<String>,
+    product: Option<String>,
+    cpe: Option<String>,
+}
+
+fn check_cpe(raw: &str) -> Result<String, String> {
+    let value = text(300, false)(raw)?;
+    if value.starts_with("cpe:2.3:") || value.starts_with("cpe:/") {
+        Ok(value)
+    } else {
+        Err("must be a CPE name starting with cpe:2.3: (or cpe:/)".into())
+    }
+}
+
+fn check_software(
+    errors: &mut FieldErrors,
+    vendor: Option<&str>,
+    product: Option<&str>,
+    cpe: Option<&str>,
+) -> Software {
+    Software {
+        vendor: nonempty(vendor).and_then(|v| errors.check("vendor", text(200, false)(v))),
+        product: nonempty(product).and_then(|p| errors.check("product", text(200, false)(p))),
+        cpe: nonempty(cpe).and_then(|c| errors.check("cpe", check_cpe(c))),
+    }
 }
 
 struct Identifiers {
@@ -109,6 +144,12 @@ pub fn create(conn: &mut DbConn, actor: &Actor, input: AssetInput) -> AppResult<
     );
     let sector = nonempty(input.sector.as_deref())
         .and_then(|s| errors.check("sector", reference_data::parse_sector(s)));
+    let software = check_software(
+        &mut errors,
+        input.vendor.as_deref(),
+        input.product.as_deref(),
+        input.cpe.as_deref(),
+    );
     let organisation_id = match input.organisation_id {
         Some(id) if !staff && id != actor.organisation_id => {
             errors.add(
@@ -145,6 +186,9 @@ pub fn create(conn: &mut DbConn, actor: &Actor, input: AssetInput) -> AppResult<
                 created_by: Some(actor.user_id),
                 created_at: now,
                 updated_at: now,
+                vendor: software.vendor.as_deref(),
+                product: software.product.as_deref(),
+                cpe: software.cpe.as_deref(),
             },
         )?;
         audit::record(
@@ -161,6 +205,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, input: AssetInput) -> AppResult<
                 "organisation_id": created.organisation_id, "name": created.name, "kind": created.kind,
                 "hostname": created.hostname, "ip": created.ip, "domain": created.domain,
                 "sector": created.sector, "criticality": created.criticality,
+                "vendor": created.vendor, "product": created.product, "cpe": created.cpe,
             }),
         )?;
         Ok(created)
@@ -177,6 +222,9 @@ pub struct AssetPatch {
     pub sector: Option<Option<String>>,
     pub criticality: Option<i32>,
     pub approved: Option<bool>,
+    pub vendor: Option<Option<String>>,
+    pub product: Option<Option<String>>,
+    pub cpe: Option<Option<String>>,
 }
 
 pub fn update(conn: &mut DbConn, actor: &Actor, id: i64, patch: AssetPatch) -> AppResult<Asset> {
@@ -196,6 +244,12 @@ pub fn update(conn: &mut DbConn, actor: &Actor, id: i64, patch: AssetPatch) -> A
     let sector = patch.sector.as_ref().map(|s| {
         nonempty(s.as_deref()).and_then(|s| errors.check("sector", reference_data::parse_sector(s)))
     });
+    let software = check_software(
+        &mut errors,
+        patch.vendor.as_ref().and_then(|v| v.as_deref()),
+        patch.product.as_ref().and_then(|v| v.as_deref()),
+        patch.cpe.as_ref().and_then(|v| v.as_deref()),
+    );
     errors.into_result()?;
     write_tx(conn, |conn| {
         let before = asset::find(conn, id)?;
@@ -220,6 +274,9 @@ pub fn update(conn: &mut DbConn, actor: &Actor, id: i64, patch: AssetPatch) -> A
                 criticality,
                 approved: patch.approved,
                 updated_at: Some(time::now()),
+                vendor: patch.vendor.as_ref().map(|_| software.vendor.clone()),
+                product: patch.product.as_ref().map(|_| software.product.clone()),
+                cpe: patch.cpe.as_ref().map(|_| software.cpe.clone()),
             },
         )?;
         let details = audit::changes(&[
@@ -235,6 +292,9 @@ pub fn update(conn: &mut DbConn, actor: &Actor, id: i64, patch: AssetPatch) -> A
                 json!(after.criticality),
             ),
             ("approved", json!(before.approved), json!(after.approved)),
+            ("vendor", json!(before.vendor), json!(after.vendor)),
+            ("product", json!(before.product), json!(after.product)),
+            ("cpe", json!(before.cpe), json!(after.cpe)),
         ]);
         audit::record(conn, By::from(actor), "asset.updated", "asset", id, details)?;
         Ok(after)
@@ -306,6 +366,8 @@ pub fn link_in_tx(
         "asset.linked",
         json!({ "asset_id": target.id, "asset": target.name, "impact": impact, "automatic": by_rule }),
     )?;
+    // Incidents move risk: the asset's risks are flagged for review in this same transaction.
+    crate::services::risks::flag_for_review(conn, By::from(actor), incident_id, target.id)?;
     Ok(link)
 }
 

@@ -17,9 +17,11 @@ pub mod observables;
 pub mod organisations;
 pub mod outbox;
 pub mod people;
+pub mod risks;
 pub mod rows;
 pub mod sessions;
 pub mod users;
+pub mod vulnerabilities;
 
 /// Keyset paging, validated by the edges and passed to list services as it is.
 pub use crate::db::models::{cursor, split_page, Page};

@@ -10,6 +10,8 @@ pub use crate::db::models::{
     observable::Observable,
     organisation::Organisation,
     outbox::{OutboxRow, STATUSES as OUTBOX_STATUSES},
+    risk::{Risk, RiskFilter, RiskOrder},
     session::SessionRow,
     user::{User, UserFilter},
+    vulnerability::{AssetVulnerability, Vulnerability, VulnerabilityFilter},
 };

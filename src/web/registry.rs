@@ -62,6 +62,12 @@ pub struct AssetForm {
     criticality: String,
     #[serde(default)]
     approved: Option<String>,
+    #[serde(default)]
+    vendor: String,
+    #[serde(default)]
+    product: String,
+    #[serde(default)]
+    cpe: String,
 }
 
 impl AssetForm {
@@ -76,6 +82,9 @@ impl AssetForm {
             sector: asset.sector.clone().unwrap_or_default(),
             criticality: asset.criticality.to_string(),
             approved: asset.approved.then(|| "on".into()),
+            vendor: asset.vendor.clone().unwrap_or_default(),
+            product: asset.product.clone().unwrap_or_default(),
+            cpe: asset.cpe.clone().unwrap_or_default(),
         }
     }
 
@@ -292,6 +301,9 @@ pub async fn create(state: web::Data<AppState>, posted: Submitted<AssetForm>) ->
         domain: non_empty(&form.domain),
         sector: non_empty(&form.sector),
         criticality: form.criticality(),
+        vendor: non_empty(&form.vendor),
+        product: non_empty(&form.product),
+        cpe: non_empty(&form.cpe),
     };
     match state
         .db
@@ -351,6 +363,9 @@ pub async fn update(
         sector: Some(non_empty(&form.sector)),
         criticality: Some(form.criticality()),
         approved: Some(ticked(&form.approved)),
+        vendor: Some(non_empty(&form.vendor)),
+        product: Some(non_empty(&form.product)),
+        cpe: Some(non_empty(&form.cpe)),
     };
     match state
         .db

@@ -330,3 +330,48 @@ pub fn ids(list: &Value) -> Vec<i64> {
         .map(|i| i["id"].as_i64().unwrap())
         .collect()
 }
+
+impl TestApp {
+    /// Posts `body` as it is with `content_type` (file imports).
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// An approved asset of `organisation_id`, registered by the administrator; `extra` fields
+    /// (ip, vendor, product…) are added to the body.
+    pub async fn asset(
+        &self,
+        organisation_id: i64,
+        name: &str,
+        criticality: i32,
+        extra: Value,
+    ) -> i64 {
+        let admin = self.admin().await;
+        let mut body = json!({
+            "organisation_id": organisation_id, "name": name, "kind": "host", "criticality": criticality,
+        });
+        for (k, v) in extra.as_object().into_iter().flatten() {
+            body[k] = v.clone();
+        }
+        json(
+            self.post("/api/v1/assets", &admin.token, body).await,
+            StatusCode::CREATED,
+        )
+        .await["id"]
+            .as_i64()
+            .unwrap()
+    }
+}

@@ -27,6 +27,9 @@ pub struct Asset {
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub vendor: Option<String>,
+    pub product: Option<String>,
+    pub cpe: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -46,6 +49,9 @@ pub struct NewAsset<'a> {
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub vendor: Option<&'a str>,
+    pub product: Option<&'a str>,
+    pub cpe: Option<&'a str>,
 }
 
 #[derive(Debug, Default, AsChangeset)]
@@ -62,6 +68,9 @@ pub struct AssetChanges {
     pub criticality: Option<i32>,
     pub approved: Option<bool>,
     pub updated_at: Option<NaiveDateTime>,
+    pub vendor: Option<Option<String>>,
+    pub product: Option<Option<String>>,
+    pub cpe: Option<Option<String>>,
 }
 
 #[derive(Debug, Default)]

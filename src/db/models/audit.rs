@@ -198,3 +198,17 @@ pub fn search(
     }
     query.order(audit_events::id.asc()).limit(limit).load(conn)
 }
+
+/// The events about one record (`entity_type`, `entity_id`), oldest first.
+pub fn for_entity(
+    conn: &mut DbConn,
+    entity_type: &str,
+    entity_id: i64,
+) -> QueryResult<Vec<AuditEvent>> {
+    audit_events::table
+        .filter(audit_events::entity_type.eq(entity_type))
+        .filter(audit_events::entity_id.eq(entity_id))
+        .order(audit_events::id.asc())
+        .select(audit_events::all_columns)
+        .load(conn)
+}

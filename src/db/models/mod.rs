@@ -9,9 +9,11 @@ pub mod notification;
 pub mod observable;
 pub mod organisation;
 pub mod outbox;
+pub mod risk;
 pub mod session;
 pub mod throttle;
 pub mod user;
+pub mod vulnerability;
 
 /// Keyset pagination over descending or ascending ids: the cursor is the last id seen, encoded
 /// so clients treat it as opaque.

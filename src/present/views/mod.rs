@@ -2,6 +2,7 @@
 //! reuse them, so the web's export serves the same shapes as the API.
 
 pub mod evidence;
+pub mod risk;
 
 pub use evidence::{CustodyEventView, EvidenceView};
 
@@ -298,6 +299,11 @@ pub struct AssetView {
     pub criticality: i32,
     /// `false` while a reporter's proposal waits for the CERT.
     pub approved: bool,
+    /// Vendor and product as the KEV catalogue names them; KEV entries that match are proposed.
+    pub vendor: Option<String>,
+    pub product: Option<String>,
+    /// CPE 2.3 name.
+    pub cpe: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -315,6 +321,9 @@ impl From<Asset> for AssetView {
             sector: a.sector,
             criticality: a.criticality,
             approved: a.approved,
+            vendor: a.vendor,
+            product: a.product,
+            cpe: a.cpe,
             created_at: to_utc(a.created_at),
             updated_at: to_utc(a.updated_at),
         }

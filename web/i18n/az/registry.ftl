@@ -35,3 +35,7 @@ assets-kind-ot_system = Sənaye idarəetmə sistemi
 assets-kind-service = Xidmət
 assets-history = İnsidentlərin tarixçəsi
 assets-history-empty = Sizə görünən insidentlər arasında bu aktivə aid olanı yoxdur.
+assets-vendor = İstehsalçı
+assets-vendor-hint = CISA KEV kataloqundakı kimi (məs. Apache); məhsulla birlikdə uyğun istismar olunan zəifliklər təklif olunur.
+assets-product = Məhsul
+assets-cpe = CPE adı

@@ -35,3 +35,7 @@ assets-kind-ot_system = Industrial control system
 assets-kind-service = Service
 assets-history = Incident history
 assets-history-empty = No incidents you can see involve this asset.
+assets-vendor = Vendor
+assets-vendor-hint = As the CISA KEV catalogue names it (e.g. Apache); with the product, matching known exploited vulnerabilities are proposed.
+assets-product = Product
+assets-cpe = CPE name

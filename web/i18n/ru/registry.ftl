@@ -35,3 +35,7 @@ assets-kind-ot_system = Промышленная система управлен
 assets-kind-service = Служба
 assets-history = История инцидентов
 assets-history-empty = Среди видимых вам инцидентов нет связанных с этим активом.
+assets-vendor = Производитель
+assets-vendor-hint = Как в каталоге CISA KEV (например, Apache); вместе с продуктом по нему предлагаются известные эксплуатируемые уязвимости.
+assets-product = Продукт
+assets-cpe = Имя CPE
