@@ -38,7 +38,8 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Run only the mail worker (it also runs inside `serve`): send queued mail until stopped.
+    /// Run only the background jobs (they also run inside `serve`): send queued mail and run the
+    /// deadline clock until stopped.
     Worker,
     /// Manage users from the command line.
     #[command(subcommand)]
@@ -189,14 +190,19 @@ fn worker(settings: Settings) -> anyhow::Result<()> {
         let db = tokio::task::spawn_blocking(move || prepare_database(&prepared))
             .await
             .context("start-up task failed")??;
-        let worker = crate::mail::Worker::new(db, settings, crate::metrics::Metrics::new())?
+        let metrics = crate::metrics::Metrics::new();
+        let worker = crate::mail::Worker::new(db.clone(), settings.clone(), metrics.clone())?
             .context("QALXAN_SMTP_URL is not set: the mail worker has no server to send to")?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
+        let clock = crate::clock::spawn(db, settings, metrics, stop.subscribe());
         let running = actix_web::rt::spawn(worker.run(stopped));
         shutdown_signal().await;
-        tracing::info!("stopping the mail worker");
+        tracing::info!("stopping the mail worker and the deadline clock");
         let _ = stop.send(true);
         let _ = running.await;
+        if let Some(clock) = clock {
+            let _ = clock.await;
+        }
         Ok(())
     })
 }

@@ -4,8 +4,8 @@
 //! One registry per application instance, so tests running side by side do not mix counts.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
-    TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 
 use crate::db::{models::outbox::Stats, Pool};
@@ -23,6 +23,8 @@ pub struct Metrics {
     outbox_oldest_age: IntGauge,
     outbox_sent_total: IntCounter,
     outbox_failures_total: IntCounter,
+    deadlines_breached: IntGaugeVec,
+    clock_last_run: IntGauge,
 }
 
 impl Default for Metrics {
@@ -85,6 +87,18 @@ impl Metrics {
             "qalxan_outbox_failures_total",
             "Failed mail attempts in this process",
         );
+        let deadlines_breached = IntGaugeVec::new(
+            Opts::new(
+                "qalxan_deadlines_breached",
+                "Open incidents (or NIS2 reports) past a deadline not yet met, by kind of deadline",
+            ),
+            &["kind"],
+        )
+        .expect("valid metric");
+        let clock_last_run = gauge(
+            "qalxan_clock_last_run_timestamp_seconds",
+            "When this process's deadline clock last finished a step (Unix time; 0: never)",
+        );
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
@@ -96,6 +110,8 @@ impl Metrics {
             Box::new(outbox_oldest_age.clone()),
             Box::new(outbox_sent_total.clone()),
             Box::new(outbox_failures_total.clone()),
+            Box::new(deadlines_breached.clone()),
+            Box::new(clock_last_run.clone()),
         ] {
             registry
                 .register(collector)
@@ -113,7 +129,23 @@ impl Metrics {
             outbox_oldest_age,
             outbox_sent_total,
             outbox_failures_total,
+            deadlines_breached,
+            clock_last_run,
         }
+    }
+
+    /// Called with fresh counts per kind of deadline just before rendering.
+    pub fn set_breached(&self, counts: &[(String, i64)]) {
+        for (kind, n) in counts {
+            self.deadlines_breached
+                .with_label_values(&[kind.as_str()])
+                .set(*n);
+        }
+    }
+
+    /// The clock finished a step that looked at `now`.
+    pub fn clock_ran(&self, now: chrono::NaiveDateTime) {
+        self.clock_last_run.set(now.and_utc().timestamp());
     }
 
     pub fn outbox_sent(&self) {

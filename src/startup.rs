@@ -82,8 +82,8 @@ impl Application {
     }
 
     /// Runs until SIGTERM or SIGINT, then finishes in-flight requests (up to 30 s). The mail
-    /// worker runs alongside (when SMTP is configured) and stops after the server, finishing
-    /// the batch in hand.
+    /// worker (when SMTP is configured) and the deadline clock run alongside and stop after the
+    /// server, finishing the batch or step in hand.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let worker = crate::mail::worker::spawn(
@@ -93,10 +93,19 @@ impl Application {
             stopped,
         )
         .map_err(|e| std::io::Error::other(format!("{e:#}")))?;
+        let clock = crate::clock::spawn(
+            self.state.db.clone(),
+            self.state.settings.clone(),
+            self.state.metrics.clone(),
+            stop.subscribe(),
+        );
         let result = self.server.await;
         let _ = stop.send(true);
         if let Some(worker) = worker {
             let _ = tokio::time::timeout(std::time::Duration::from_secs(60), worker).await;
+        }
+        if let Some(clock) = clock {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(30), clock).await;
         }
         result
     }

@@ -4,14 +4,14 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::{
-    api::reply::{paged, run},
+    api::reply::{paged_by, run},
     api::{
         extract::{JsonBody, ListOf, PageQuery},
         views::{AuditEventView, IncidentView},
     },
     auth::Actor,
     error::{AppResult, FieldErrors, Problem},
-    present::filters::{parse_filter, IncidentQuery},
+    present::filters::{apply_cursor, cursor_after, parse_filter, IncidentQuery},
     services::incidents::{self, workflow},
     state::AppState,
 };
@@ -38,7 +38,7 @@ pub async fn create(
     Ok(HttpResponse::Created().json(IncidentView::for_actor(created, &actor)))
 }
 
-/// Incidents you may see, newest first, with filters.
+/// Incidents you may see, newest first (or `sort=due`: the next SLA deadline first), with filters.
 #[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents", security(("bearer" = [])), params(PageQuery, IncidentQuery),
     responses((status = 200, body = ListOf<IncidentView>), (status = 422, body = Problem)))]
 pub async fn list(
@@ -48,17 +48,24 @@ pub async fn list(
     query: web::Query<IncidentQuery>,
 ) -> AppResult<web::Json<ListOf<IncidentView>>> {
     let mut errors = FieldErrors::new();
-    let page = page.page(&mut errors);
-    let filter = parse_filter(&query, &mut errors);
+    let mut filter = parse_filter(&query, &mut errors);
+    let cursor = page.cursor.clone();
+    let mut page = PageQuery {
+        cursor: None,
+        ..page.into_inner()
+    }
+    .page(&mut errors);
+    page.after = apply_cursor(cursor.as_deref(), &mut filter, &mut errors);
     errors.into_result()?;
+    let order = filter.clone();
     let rows = run(&state, &actor, move |conn, actor| {
         incidents::list(conn, actor, &filter, page)
     })
     .await?;
-    Ok(paged(
+    Ok(paged_by(
         rows,
         page,
-        |i| i.id,
+        |i| cursor_after(&order, i),
         |i| IncidentView::for_actor(i, &actor),
     ))
 }

@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod public;
 pub mod reply;
 pub mod risks;
+pub mod sla;
 pub mod users;
 pub mod vulnerabilities;
 
@@ -166,6 +167,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .post(vulnerabilities::link_asset),
                 )
                 .route("/exposure", web::get().to(vulnerabilities::exposure))
+                .route("/sla-policies", web::get().to(sla::list))
+                .route("/sla-policies/{severity}", web::put().to(sla::update))
                 .route("/admin/outbox", web::get().to(outbox::list))
                 .route("/admin/outbox/{id}/retry", web::post().to(outbox::retry)),
         );

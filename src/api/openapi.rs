@@ -50,6 +50,7 @@ pub const NO_DATABASE: &[(&str, &str)] = &[("get", "/healthz"), ("get", "/metric
         observables::add, observables::list, observables::correlate, observables::import,
         audit::search, audit::verify, audit::export, audit::public_key, export::incident, export::range,
         outbox::list, outbox::retry,
+        sla::list, sla::update,
         evidence::upload, evidence::list, evidence::get, evidence::content, evidence::add_custody, evidence::custody,
         risks::threats, risks::create, risks::list, risks::get, risks::update, risks::history,
         risks::link_incident, risks::link_vulnerability,
@@ -73,6 +74,7 @@ pub const NO_DATABASE: &[(&str, &str)] = &[("get", "/healthz"), ("get", "/metric
         (name = "admin", description = "Administration: the mail outbox"),
         (name = "risks", description = "The risk register, the threat catalogue and the heat map's data"),
         (name = "vulnerabilities", description = "KEV and EPSS imports, CVSS-scored CVEs, asset vulnerabilities and exposure"),
+        (name = "deadlines", description = "SLA targets per severity (the clock that watches them: docs/DEADLINES.md)"),
     )
 )]
 pub struct ApiDoc;

@@ -60,6 +60,15 @@ pub async fn metrics(
         Ok(stats) => state.metrics.set_outbox(&stats, crate::domain::time::now()),
         Err(error) => tracing::warn!(%error, "cannot read outbox statistics for /metrics"),
     }
+    let now = crate::domain::time::now();
+    match state
+        .db
+        .run(move |conn| crate::services::clock::breached(conn, now))
+        .await
+    {
+        Ok(counts) => state.metrics.set_breached(&counts),
+        Err(error) => tracing::warn!(%error, "cannot count breached deadlines for /metrics"),
+    }
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(state.metrics.render(state.db.pool())))

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::{
     api::extract::ListOf,
-    services::{split_page, Page},
+    services::{split_page, split_page_by, Page},
 };
 
 pub use crate::present::run;
@@ -19,7 +19,23 @@ pub fn paged<T, V: Serialize>(
     id_of: impl Fn(&T) -> i64,
     view: impl FnMut(T) -> V,
 ) -> web::Json<ListOf<V>> {
-    let (rows, next_cursor) = split_page(rows, page, id_of);
+    list_of(split_page(rows, page, id_of), view)
+}
+
+/// [`paged`] for a list in another order than by id, whose cursor `cursor_of` makes.
+pub fn paged_by<T, V: Serialize>(
+    rows: Vec<T>,
+    page: Page,
+    cursor_of: impl Fn(&T) -> String,
+    view: impl FnMut(T) -> V,
+) -> web::Json<ListOf<V>> {
+    list_of(split_page_by(rows, page, cursor_of), view)
+}
+
+fn list_of<T, V: Serialize>(
+    (rows, next_cursor): (Vec<T>, Option<String>),
+    view: impl FnMut(T) -> V,
+) -> web::Json<ListOf<V>> {
     web::Json(ListOf {
         items: rows.into_iter().map(view).collect(),
         next_cursor,

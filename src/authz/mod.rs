@@ -68,13 +68,18 @@ pub enum Action {
     ManageRisks,
     /// Load KEV and EPSS files and record vulnerabilities with CVSS vectors.
     ManageVulnerabilities,
+    /// See the SLA targets per severity.
+    ReadSlaPolicies,
+    /// Change the SLA targets (applies to open incidents' pending deadlines).
+    ManageSlaPolicies,
 }
 
 pub fn allows(role: Role, action: Action) -> bool {
     use Action::*;
     use Role::*;
     match action {
-        ManageOrganisations | ManageUsers | ManageOutbox => role == Admin,
+        ManageOrganisations | ManageUsers | ManageOutbox | ManageSlaPolicies => role == Admin,
+        ReadSlaPolicies => role.is_cert_staff() || role == Auditor,
         ListOrganisations => true,
         ListUsers => matches!(role, Admin | Coordinator | Responder | Auditor),
         ReadAudit => matches!(role, Admin | Auditor),

@@ -62,6 +62,8 @@ fn policy_table() {
         ),
         (ManageRisks, &[Admin, Coordinator, Responder, Reporter]),
         (ManageVulnerabilities, &[Admin, Coordinator, Responder]),
+        (ReadSlaPolicies, &[Admin, Coordinator, Responder, Auditor]),
+        (ManageSlaPolicies, &[Admin]),
     ];
     for (action, allowed) in expected {
         for role in Role::ALL {

@@ -71,6 +71,9 @@ pub struct Settings {
     /// When set, /metrics answers only to `Authorization: Bearer <it>`; unset, it is open (for a
     /// scraper on a private network, with /metrics not exposed by the reverse proxy).
     pub metrics_token: Option<Secret>,
+    /// How often the deadline clock looks for warnings and breaches to send; `None` (set to 0):
+    /// this node runs no clock.
+    pub clock_poll: Option<std::time::Duration>,
 }
 
 impl Settings {
@@ -85,6 +88,13 @@ impl Settings {
         let db = database::load(env, &mut file, &data_dir)?;
         let web = web::load(env, &mut file)?;
         let log_format = log_format(env, &mut file)?;
+        let clock_poll = source::number_in(
+            env,
+            "CLOCK_POLL_SECONDS",
+            file.clock_poll_seconds,
+            30,
+            (0, 86_400),
+        )?;
         // Last: it writes the generated secrets, which should only happen for a start that goes on.
         let security = security::load(env, &mut file, &data_dir)?;
         Ok(Self {
@@ -112,6 +122,7 @@ impl Settings {
             session_max_hours: security.session_max_hours,
             evidence_max_bytes: web.evidence_max_bytes,
             metrics_token: security.metrics_token,
+            clock_poll: (clock_poll > 0).then(|| std::time::Duration::from_secs(clock_poll)),
         })
     }
 }

@@ -62,6 +62,7 @@ pub(super) struct FileSettings {
     pub session_max_hours: Option<i64>,
     pub evidence_max_bytes: Option<u64>,
     pub metrics_token: Option<Secret>,
+    pub clock_poll_seconds: Option<u64>,
 }
 
 impl FileSettings {

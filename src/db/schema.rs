@@ -149,6 +149,30 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        contain_due_at -> Nullable<Timestamp>,
+        resolve_due_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sla_policies (severity) {
+        severity -> Text,
+        ack_minutes -> Integer,
+        contain_minutes -> Integer,
+        resolve_minutes -> Integer,
+        updated_by -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deadline_alerts (id) {
+        id -> BigInt,
+        deadline_key -> Text,
+        alert -> Text,
+        incident_id -> Nullable<BigInt>,
+        due_at -> Timestamp,
+        created_at -> Timestamp,
     }
 }
 
@@ -383,6 +407,7 @@ diesel::joinable!(risk_incidents -> risks (risk_id));
 diesel::joinable!(risk_incidents -> incidents (incident_id));
 diesel::joinable!(risk_vulnerabilities -> risks (risk_id));
 diesel::joinable!(risk_vulnerabilities -> vulnerabilities (vulnerability_id));
+diesel::joinable!(deadline_alerts -> incidents (incident_id));
 // Every table, once: the macro implements each pair.
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -409,4 +434,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     risk_assets,
     risk_incidents,
     risk_vulnerabilities,
+    sla_policies,
+    deadline_alerts,
 );

@@ -14,6 +14,8 @@ string_enum!(
         StatusChanged => "status_changed",
         IncidentShared => "incident_shared",
         TaskAssigned => "task_assigned",
+        DeadlineWarning => "deadline_warning",
+        DeadlineBreached => "deadline_breached",
     }
 );
 
@@ -45,6 +47,7 @@ mod tests {
             ["incident_acknowledged", "comment_shared", "status_changed"]
         );
         assert!(MailKind::ReportReceived.is_essential());
-        assert_eq!(MailKind::ALL.len(), 8);
+        assert_eq!(MailKind::ALL.len(), 10);
+        assert!(MailKind::DeadlineBreached.is_essential());
     }
 }

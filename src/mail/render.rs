@@ -64,6 +64,12 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "task_assigned.az.txt",
     "task_assigned.en.txt",
     "task_assigned.ru.txt",
+    "deadline_warning.az.txt",
+    "deadline_warning.en.txt",
+    "deadline_warning.ru.txt",
+    "deadline_breached.az.txt",
+    "deadline_breached.en.txt",
+    "deadline_breached.ru.txt",
 );
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -99,7 +105,14 @@ const KNOWN: &[&str] = &[
     "TLP:RED",
 ];
 /// What restricted mail may still say.
-const RESTRICTED_KEYS: &[&str] = &["reference", "status", "previous_status", "due_at"];
+const RESTRICTED_KEYS: &[&str] = &[
+    "reference",
+    "status",
+    "previous_status",
+    "due_at",
+    "deadline",
+    "due_at_text",
+];
 
 /// The TLP label to show and whether content must be withheld. Mail that is not about an
 /// incident (no reference and no TLP) has neither.
@@ -153,6 +166,10 @@ pub fn render(
     ctx.insert("base_url".into(), base.into());
     ctx.insert("cert_name".into(), site.cert_name.into());
     ctx.insert("locale".into(), locale.as_str().into());
+    if let Some(kind) = ctx.get("deadline").and_then(Value::as_str) {
+        let label = super::labels::deadline(locale, kind);
+        ctx.insert("deadline_label".into(), label.into());
+    }
     ctx.insert("restricted".into(), restricted.into());
     ctx.insert("tlp".into(), tlp.clone().map_or(Value::Null, Value::from));
     let reference = ctx

@@ -10,7 +10,10 @@ use crate::{
         workflow::Status,
     },
     error::FieldErrors,
-    services::rows::IncidentFilter,
+    services::{
+        cursor,
+        rows::{Incident, IncidentFilter},
+    },
 };
 
 /// Parses an optional integer query parameter: empty means "not given".
@@ -38,6 +41,41 @@ pub struct IncidentQuery {
     pub tlp: Option<String>,
     /// Text in the reference, title or description; case and Azerbaijani letters are folded.
     pub q: Option<String>,
+    /// `true`: only incidents whose next SLA deadline has already passed unmet.
+    pub overdue: Option<String>,
+    /// `newest` (default) or `due`: the next pending SLA deadline first, those without last.
+    pub sort: Option<String>,
+}
+
+/// The cursor after an incident in the list's order (`sort=due` pages by due time, then id).
+pub fn cursor_after(filter: &IncidentFilter, incident: &Incident) -> String {
+    if filter.sort_due {
+        cursor::encode_at(incident.sla_facts().queue_key(), incident.id)
+    } else {
+        cursor::encode(incident.id)
+    }
+}
+
+/// Reads a list cursor: the id to page after for the newest-first order (returned), or the due
+/// time and id for `sort=due` (set on the filter). A cursor of another list or order is 422.
+pub fn apply_cursor(
+    raw: Option<&str>,
+    filter: &mut IncidentFilter,
+    errors: &mut FieldErrors,
+) -> Option<i64> {
+    let raw = raw.map(str::trim).filter(|r| !r.is_empty())?;
+    if filter.sort_due {
+        filter.after_due = cursor::decode_at(raw);
+        if filter.after_due.is_none() {
+            errors.add("cursor", "is not a cursor returned by this list");
+        }
+        return None;
+    }
+    let id = cursor::decode(raw);
+    if id.is_none() {
+        errors.add("cursor", "is not a cursor returned by this list");
+    }
+    id
 }
 
 pub fn parse_filter(query: &IncidentQuery, errors: &mut FieldErrors) -> IncidentFilter {
@@ -57,7 +95,26 @@ pub fn parse_filter(query: &IncidentQuery, errors: &mut FieldErrors) -> Incident
             statuses.push(s.as_str().to_owned());
         }
     }
+    let overdue = match nonempty(&query.overdue).as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            errors.add("overdue", "must be true or false");
+            false
+        }
+    };
+    let sort_due = match nonempty(&query.sort).as_deref() {
+        None | Some("newest") => false,
+        Some("due") => true,
+        Some(_) => {
+            errors.add("sort", "must be newest or due");
+            false
+        }
+    };
     IncidentFilter {
+        overdue_at: overdue.then(crate::domain::time::now),
+        sort_due,
+        after_due: None,
         statuses,
         severity: nonempty(&query.severity)
             .and_then(|s| errors.check("severity", Severity::parse_lenient(&s)))

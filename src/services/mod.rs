@@ -10,6 +10,7 @@ pub mod audit_search;
 pub mod audit_verify;
 pub mod auth;
 pub mod bootstrap;
+pub mod clock;
 pub mod evidence;
 pub mod incidents;
 pub mod notify;
@@ -20,8 +21,9 @@ pub mod people;
 pub mod risks;
 pub mod rows;
 pub mod sessions;
+pub mod sla;
 pub mod users;
 pub mod vulnerabilities;
 
 /// Keyset paging, validated by the edges and passed to list services as it is.
-pub use crate::db::models::{cursor, split_page, Page};
+pub use crate::db::models::{cursor, split_page, split_page_by, Page};

@@ -12,6 +12,7 @@ pub use crate::db::models::{
     outbox::{OutboxRow, STATUSES as OUTBOX_STATUSES},
     risk::{Risk, RiskFilter, RiskOrder},
     session::SessionRow,
+    sla::SlaPolicy,
     user::{User, UserFilter},
     vulnerability::{AssetVulnerability, Vulnerability, VulnerabilityFilter},
 };

@@ -112,6 +112,8 @@ fn localize(page: &Page, message: &str) -> String {
         }
         m if m.starts_with("must be one of") => "err-choice",
         m if m.starts_with("is not a known sector") => "err-sector",
+        m if m.starts_with("must be a whole number of minutes") => "err-sla-minutes",
+        m if m.starts_with("must not be shorter than") => "err-sla-order",
         _ => "err-invalid",
     };
     page.t(key)

@@ -35,7 +35,7 @@ pub use context::{SignedIn, Submitted, Visitor, WebError, WebResult};
 pub use page::{render, see_other, Page};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    use admin::{organisations, users};
+    use admin::{organisations, sla, users};
     cfg.configure(incidents::routes);
     cfg.route("/", web::get().to(home::home))
         .route("/static/{path:.*}", web::get().to(static_files::serve))
@@ -106,7 +106,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/admin/organisations/{id}")
                 .get(organisations::edit_form)
                 .post(organisations::update),
-        );
+        )
+        .route("/admin/sla", web::get().to(sla::show))
+        .route("/admin/sla/{severity}", web::post().to(sla::update));
 }
 
 #[cfg(test)]

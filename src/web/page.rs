@@ -205,6 +205,9 @@ impl Page {
         if authz::allows(user.role, Action::ManageOrganisations) {
             links.push(("/admin/organisations", "nav-organisations"));
         }
+        if authz::allows(user.role, Action::ReadSlaPolicies) {
+            links.push(("/admin/sla", "nav-sla"));
+        }
         if authz::allows(user.role, Action::ReadAudit) {
             links.push(("/audit", "nav-audit"));
         }

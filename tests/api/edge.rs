@@ -20,15 +20,7 @@ async fn health_readiness_and_metrics() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert!(res.headers().contains_key("x-request-id"));
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics_text().await;
     assert!(
         metrics.contains(
             r#"qalxan_http_requests_total{method="GET",route="/api/v1/users/{id}",status="401"} 1"#

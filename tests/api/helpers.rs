@@ -375,3 +375,54 @@ impl TestApp {
             .unwrap()
     }
 }
+
+impl TestApp {
+    /// Moves an incident's clock back: its report, its stamps and its due times all `hours`
+    /// earlier, as if it had been filed that long ago (`shift_incident_minutes`: in minutes).
+    pub async fn shift_incident(&self, id: i64, hours: i64) {
+        self.shift_incident_minutes(id, hours * 60).await;
+    }
+
+    pub async fn shift_incident_minutes(&self, id: i64, minutes: i64) {
+        use diesel::prelude::*;
+        use qalxan::db::{models::incident, schema::incidents};
+        self.db
+            .run(move |c| {
+                let i = incident::find(c, id)?;
+                let back = |t: chrono::NaiveDateTime| t - chrono::Duration::minutes(minutes);
+                diesel::update(incidents::table.find(id))
+                    .set((
+                        incidents::reported_at.eq(back(i.reported_at)),
+                        incidents::detected_at.eq(i.detected_at.map(back)),
+                        incidents::acknowledged_at.eq(i.acknowledged_at.map(back)),
+                        incidents::contained_at.eq(i.contained_at.map(back)),
+                        incidents::closed_at.eq(i.closed_at.map(back)),
+                        incidents::ack_due_at.eq(back(i.ack_due_at)),
+                        incidents::contain_due_at.eq(i.contain_due_at.map(back)),
+                        incidents::resolve_due_at.eq(i.resolve_due_at.map(back)),
+                    ))
+                    .execute(c)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+    }
+
+    /// `/metrics` as a scraper without a token reads it.
+    pub async fn metrics_text(&self) -> String {
+        let res = self.client.get(self.url("/metrics")).send().await.unwrap();
+        res.text().await.unwrap()
+    }
+
+    /// One step of the deadline clock at `now`, as the job runs it.
+    pub async fn clock_step(
+        &self,
+        now: chrono::NaiveDateTime,
+    ) -> qalxan::services::clock::StepReport {
+        let mail = self.settings.mail.clone();
+        self.db
+            .run(move |c| qalxan::services::clock::step(c, &mail, now))
+            .await
+            .expect("clock step")
+    }
+}

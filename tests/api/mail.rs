@@ -250,15 +250,7 @@ async fn mail_waits_while_smtp_is_down_and_arrives_exactly_once_when_it_is_back(
         .all(|r| r.status != "sent" && r.status != "failed"));
 
     let admin = app.admin().await;
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics_text().await;
     assert!(metrics.contains("qalxan_outbox_pending 5"), "{metrics}");
     assert!(metrics.contains("qalxan_outbox_oldest_pending_age_seconds"));
     assert!(!metrics.contains("qalxan_outbox_failures_total 0\n"));
@@ -329,15 +321,7 @@ async fn mail_waits_while_smtp_is_down_and_arrives_exactly_once_when_it_is_back(
         })
         .collect();
     assert_eq!(marks.len(), queued);
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics_text().await;
     assert!(
         metrics.contains("qalxan_outbox_pending 0")
             && metrics.contains(&format!("qalxan_outbox_sent_total {queued}")),

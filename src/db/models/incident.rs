@@ -7,6 +7,7 @@ use crate::{
         schema::{incident_shares, incidents},
         DbConn,
     },
+    domain::deadline::{no_deadline, DueTimes, SlaFacts},
 };
 
 use super::Page;
@@ -48,6 +49,25 @@ pub struct Incident {
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub contain_due_at: Option<NaiveDateTime>,
+    pub resolve_due_at: Option<NaiveDateTime>,
+}
+
+impl Incident {
+    /// What the SLA clocks read from the row.
+    pub fn sla_facts(&self) -> SlaFacts {
+        SlaFacts {
+            reported_at: self.reported_at,
+            acknowledged_at: self.acknowledged_at,
+            contained_at: self.contained_at,
+            closed_at: self.closed_at,
+            due: DueTimes {
+                ack: self.ack_due_at,
+                contain: self.contain_due_at,
+                resolve: self.resolve_due_at,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Insertable)]
@@ -70,6 +90,8 @@ pub struct NewIncident<'a> {
     pub detected_at: Option<NaiveDateTime>,
     pub reported_at: NaiveDateTime,
     pub ack_due_at: NaiveDateTime,
+    pub contain_due_at: Option<NaiveDateTime>,
+    pub resolve_due_at: Option<NaiveDateTime>,
     pub reopen_count: i32,
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
@@ -100,6 +122,9 @@ pub struct IncidentChanges {
     pub root_cause: Option<Option<String>>,
     pub duplicate_of: Option<Option<i64>>,
     pub reopen_count: Option<i32>,
+    pub ack_due_at: Option<NaiveDateTime>,
+    pub contain_due_at: Option<Option<NaiveDateTime>>,
+    pub resolve_due_at: Option<Option<NaiveDateTime>>,
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -114,7 +139,21 @@ pub struct IncidentFilter {
     pub tlp: Option<String>,
     /// A `LIKE` pattern over the folded search key.
     pub search_pattern: Option<String>,
+    /// Only incidents whose next pending deadline is due at or before this instant.
+    pub overdue_at: Option<NaiveDateTime>,
+    /// Next pending deadline first (`sort=due`) instead of newest first.
+    pub sort_due: bool,
+    /// With `sort_due`: the page after this (due key, id), from the cursor.
+    pub after_due: Option<(NaiveDateTime, i64)>,
 }
+
+/// The next pending SLA deadline as SQL, the rule of `SlaFacts::next_pending`: acknowledgement
+/// while not acknowledged; nothing once closed; containment (or resolution when there is no
+/// containment deadline) while not contained; then resolution.
+pub const NEXT_DUE: &str = "(CASE WHEN acknowledged_at IS NULL THEN ack_due_at \
+     WHEN closed_at IS NOT NULL THEN NULL \
+     WHEN contained_at IS NULL THEN COALESCE(contain_due_at, resolve_due_at) \
+     ELSE resolve_due_at END)";
 
 /// The visibility rule of the policy, as SQL: every read and list of incidents goes through it.
 pub fn visible_to(
@@ -205,11 +244,40 @@ pub fn list(
     if let Some(pattern) = &filter.search_pattern {
         query = query.filter(incidents::search_key.like(pattern.clone()).escape('\\'));
     }
-    if let Some(after) = page.after {
-        query = query.filter(incidents::id.lt(after));
+    if let Some(now) = filter.overdue_at {
+        let overdue = diesel::dsl::sql::<sql_types::Bool>(&format!("{NEXT_DUE} <= "))
+            .bind::<sql_types::Timestamp, _>(now);
+        query = query.filter(overdue);
     }
+    if !filter.sort_due {
+        if let Some(after) = page.after {
+            query = query.filter(incidents::id.lt(after));
+        }
+        return query
+            .order(incidents::id.desc())
+            .limit(page.limit + 1)
+            .load(conn);
+    }
+    if let Some((due, id)) = filter.after_due {
+        let key = format!("COALESCE({NEXT_DUE}, ");
+        let later = diesel::dsl::sql::<sql_types::Bool>(&format!("({key}"))
+            .bind::<sql_types::Timestamp, _>(no_deadline())
+            .sql(") > ")
+            .bind::<sql_types::Timestamp, _>(due)
+            .sql(&format!(" OR ({key}"))
+            .bind::<sql_types::Timestamp, _>(no_deadline())
+            .sql(") = ")
+            .bind::<sql_types::Timestamp, _>(due)
+            .sql(" AND id > ")
+            .bind::<sql_types::BigInt, _>(id)
+            .sql("))");
+        query = query.filter(later);
+    }
+    let queue_key = diesel::dsl::sql::<sql_types::Timestamp>(&format!("COALESCE({NEXT_DUE}, "))
+        .bind::<sql_types::Timestamp, _>(no_deadline())
+        .sql(")");
     query
-        .order(incidents::id.desc())
+        .order((queue_key.asc(), incidents::id.asc()))
         .limit(page.limit + 1)
         .load(conn)
 }

@@ -109,8 +109,15 @@ pub struct IncidentView {
     pub eradicated_at: Option<DateTime<Utc>>,
     pub recovered_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
-    /// When the CERT must have taken the incident up (24 h after the report).
+    /// When the CERT must have taken the incident up (the severity's SLA target; medium's while
+    /// the incident has no severity).
     pub ack_due_at: DateTime<Utc>,
+    /// When it must be contained (set once it has a severity).
+    pub contain_due_at: Option<DateTime<Utc>>,
+    /// When it must be closed (set once it has a severity).
+    pub resolve_due_at: Option<DateTime<Utc>>,
+    /// The SLA deadlines with their state at the time of the request.
+    pub deadlines: Vec<DeadlineView>,
     pub resolution: Option<String>,
     pub root_cause: Option<String>,
     pub duplicate_of: Option<i64>,
@@ -119,10 +126,43 @@ pub struct IncidentView {
     pub updated_at: DateTime<Utc>,
 }
 
+/// One deadline of an incident, its state computed at the time of the request.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeadlineView {
+    /// `ack`, `contain` or `resolve`.
+    pub kind: String,
+    pub due_at: DateTime<Utc>,
+    /// When it was met (absent while pending or breached).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub met_at: Option<DateTime<Utc>>,
+    /// `pending`, `met`, `missed` (met late) or `breached` (still open past due).
+    pub state: String,
+}
+
+impl DeadlineView {
+    /// The incident's SLA deadlines as they stand at `now`.
+    pub fn all(i: &Incident, now: chrono::NaiveDateTime) -> Vec<Self> {
+        i.sla_facts()
+            .deadlines()
+            .into_iter()
+            .map(|(kind, d)| Self {
+                kind: kind.as_str().to_owned(),
+                due_at: to_utc(d.due_at),
+                met_at: d.met_at.map(to_utc),
+                state: d.state(now).as_str().to_owned(),
+            })
+            .collect()
+    }
+}
+
 impl IncidentView {
     pub fn for_actor(i: Incident, actor: &Actor) -> Self {
         let internal = authz::allows(actor.role, Action::ReadInternal);
+        let deadlines = DeadlineView::all(&i, crate::domain::time::now());
         Self {
+            deadlines,
+            contain_due_at: i.contain_due_at.map(to_utc),
+            resolve_due_at: i.resolve_due_at.map(to_utc),
             category_class: category_class(&i.category).map(str::to_owned),
             id: i.id,
             reference: i.reference,

@@ -12,10 +12,10 @@ pub mod workflow;
 use checks::check_detected_at;
 pub use checks::{check_text, parse_time, search_key, text};
 
-use chrono::{Datelike, Duration, NaiveDateTime};
+use chrono::{Datelike, NaiveDateTime};
 use serde_json::{json, Value};
 
-use crate::services::organisations;
+use crate::services::{organisations, sla};
 use crate::{
     auth::Actor,
     authz::{self, Action, OrganisationScope},
@@ -40,8 +40,6 @@ use crate::{
 
 pub const MAX_TITLE: usize = 300;
 pub const MAX_DESCRIPTION: usize = 100_000;
-/// The CERT answers an early warning within 24 hours (NIS2 Art. 23).
-pub const ACKNOWLEDGE_WITHIN: Duration = Duration::hours(24);
 
 /// A new incident as the API's JSON body and the filing form give it.
 #[derive(Debug, Default, serde::Deserialize, validator::Validate, utoipa::ToSchema)]
@@ -149,6 +147,7 @@ pub fn insert_new(
     let now = time::now();
     let year = now.year();
     let number = incident::next_counter(conn, &format!("{prefix}-{year}"))?;
+    let due = sla::due_for(conn, now, checked.severity)?;
     let reference = format_reference(prefix, year, number);
     let created = incident::insert(
         conn,
@@ -169,7 +168,9 @@ pub fn insert_new(
             tracking_hash: intake.tracking_hash,
             detected_at: checked.detected_at,
             reported_at: now,
-            ack_due_at: now + ACKNOWLEDGE_WITHIN,
+            ack_due_at: due.ack,
+            contain_due_at: due.contain,
+            resolve_due_at: due.resolve,
             reopen_count: 0,
             created_by: intake.created_by,
             created_at: now,
@@ -313,25 +314,26 @@ pub fn update(
         let new_description = description
             .clone()
             .unwrap_or_else(|| before.description.clone());
-        let after = incident::update(
-            conn,
-            id,
-            &IncidentChanges {
-                title,
-                description,
-                search_key: text_changed
-                    .then(|| search_key(&before.reference, &new_title, &new_description)),
-                category,
-                severity: severity.map(|s| Some(s.as_str().to_owned())),
-                tlp: tlp.map(|t| t.as_str().to_owned()),
-                tlp_rank: tlp.map(Tlp::rank),
-                pap: pap.map(|p| p.as_str().to_owned()),
-                detected_at,
-                updated_at: Some(time::now()),
-                ..Default::default()
-            },
-        )?;
-        let details = audit::changes(&[
+        let mut changes = IncidentChanges {
+            title,
+            description,
+            search_key: text_changed
+                .then(|| search_key(&before.reference, &new_title, &new_description)),
+            category,
+            severity: severity.map(|s| Some(s.as_str().to_owned())),
+            tlp: tlp.map(|t| t.as_str().to_owned()),
+            tlp_rank: tlp.map(Tlp::rank),
+            pap: pap.map(|p| p.as_str().to_owned()),
+            detected_at,
+            updated_at: Some(time::now()),
+            ..Default::default()
+        };
+        if let Some(new) = severity.filter(|s| before.severity.as_deref() != Some(s.as_str())) {
+            let targets = sla::targets_for(conn, Some(new))?;
+            sla::recompute_into(&mut changes, &before, Some(new), targets);
+        }
+        let after = incident::update(conn, id, &changes)?;
+        let mut fields = vec![
             ("title", json!(before.title), json!(after.title)),
             (
                 "description",
@@ -347,7 +349,9 @@ pub fn update(
                 json!(before.detected_at.map(time::rfc3339)),
                 json!(after.detected_at.map(time::rfc3339)),
             ),
-        ]);
+        ];
+        fields.extend(sla::due_changes(&before, &after));
+        let details = audit::changes(&fields);
         if details.as_object().is_some_and(|m| !m.is_empty()) {
             append_event(conn, actor, id, "incident.updated", details)?;
         }

@@ -14,7 +14,7 @@ use crate::{
         },
         DbConn,
     },
-    domain::{time, workflow::Status, Locale, Role},
+    domain::{deadline::Alert, time, workflow::Status, Locale, Role},
     error::AppResult,
     services::notify::{self, MailKind, Recipient},
 };
@@ -270,4 +270,43 @@ pub fn task_assigned(
         MailKind::TaskAssigned,
         json!({ "task_title": task.title, "due_at": task.due_at.map(time::rfc3339) }),
     )
+}
+
+/// The SLA clock's alert about one of the incident's deadlines. A warning goes to the assignee
+/// (the coordinators while nobody is assigned); a breach to the same people and every
+/// coordinator.
+pub fn sla_alert(
+    conn: &mut DbConn,
+    incident: &Incident,
+    kind: &str,
+    due_at: chrono::NaiveDateTime,
+    alert: Alert,
+) -> AppResult<()> {
+    let assignee = match incident.assignee_id {
+        Some(id) => notify::user_recipient(conn, id)?,
+        None => None,
+    };
+    let mut to: Vec<Recipient> = match (&assignee, alert) {
+        (Some(person), Alert::Warning) => vec![person.clone()],
+        (None, Alert::Warning) => notify::active_coordinators(conn)?,
+        (_, Alert::Breach) => {
+            let mut people: Vec<Recipient> = assignee.into_iter().collect();
+            people.extend(notify::active_coordinators(conn)?);
+            people
+        }
+    };
+    to.dedup_by(|a, b| a.email.eq_ignore_ascii_case(&b.email));
+    let mail_kind = match alert {
+        Alert::Warning => MailKind::DeadlineWarning,
+        Alert::Breach => MailKind::DeadlineBreached,
+    };
+    let ctx = with(
+        context(incident, None),
+        json!({
+            "deadline": kind,
+            "due_at": time::rfc3339(due_at),
+            "due_at_text": due_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        }),
+    );
+    send(conn, mail_kind, to, Some(incident.id), incident, None, &ctx)
 }

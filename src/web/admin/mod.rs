@@ -1,6 +1,7 @@
-//! Administration pages: users and organisations.
+//! Administration pages: users, organisations and the SLA targets.
 
 pub mod organisations;
+pub mod sla;
 pub mod users;
 
 use std::collections::HashMap;

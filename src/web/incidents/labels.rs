@@ -5,12 +5,14 @@ use chrono::NaiveDateTime;
 
 use crate::{
     domain::{
+        deadline::{Deadline, DeadlineState, SlaKind},
         incident::{Pap, Severity, Tlp},
         reference_data::{self, RsitType},
         time,
         workflow::Status,
         Locale,
     },
+    services::rows::Incident,
     web::{
         forms::Choice,
         i18n::translate,
@@ -18,8 +20,29 @@ use crate::{
     },
 };
 
-/// Within this many hours of the acknowledgement deadline a new incident shows amber.
-pub const SLA_WARNING_HOURS: i64 = 4;
+/// One line of the case page's deadline timeline.
+#[derive(Clone, Debug)]
+pub struct DeadlineRow {
+    pub kind: &'static str,
+    pub name: String,
+    pub due_at: NaiveDateTime,
+    pub met_at: Option<NaiveDateTime>,
+    pub state: String,
+    pub class: &'static str,
+    /// The next pending deadline: what is due next.
+    pub next: bool,
+}
+
+/// The colour class of one deadline at `now` (shared by the lists and the case page).
+pub fn deadline_class(d: &Deadline, now: NaiveDateTime) -> &'static str {
+    match d.state(now) {
+        DeadlineState::Breached => "sla-overdue",
+        DeadlineState::Missed => "sla-missed",
+        DeadlineState::Met => "sla-met",
+        DeadlineState::Pending if now >= d.warn_at() => "sla-soon",
+        DeadlineState::Pending => "sla-ok",
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct Labels {
@@ -81,31 +104,82 @@ impl Labels {
         translate(self.locale, key, &[("n", &n.to_string())])
     }
 
-    /// `sla-overdue`, `sla-soon` or `sla-ok` while the incident waits for acknowledgement.
-    pub fn sla_class(&self, status: &str, due: impl Arg<NaiveDateTime>) -> &'static str {
-        if status != Status::New.as_str() {
-            return "";
-        }
-        let left = due.value() - time::now();
-        if left.num_seconds() < 0 {
-            "sla-overdue"
-        } else if left.num_hours() < SLA_WARNING_HOURS {
-            "sla-soon"
-        } else {
-            "sla-ok"
+    /// The colour of the incident's next pending deadline: `sla-overdue` once due, `sla-soon`
+    /// from the clock's warning instant (75 % of its time), `sla-ok` before; empty when none.
+    pub fn sla_class(&self, incident: &Incident) -> &'static str {
+        match incident.sla_facts().next_pending() {
+            None => "",
+            Some((_, d)) => deadline_class(&d, time::now()),
         }
     }
 
-    /// The deadline in words, so the colour is never the only signal.
-    pub fn sla_text(&self, status: &str, due: impl Arg<NaiveDateTime>) -> String {
-        match self.sla_class(status, due.value()) {
-            "sla-overdue" => self.t("inc-sla-overdue"),
-            "" => String::new(),
-            _ => {
-                let left = (due.value() - time::now()).num_hours().max(0);
-                translate(self.locale, "inc-sla-due", &[("n", &left.to_string())])
-            }
+    /// The next pending deadline in words, so the colour is never the only signal:
+    /// "containment due in 3 h", "acknowledgement overdue".
+    pub fn sla_text(&self, incident: &Incident) -> String {
+        let Some((kind, d)) = incident.sla_facts().next_pending() else {
+            return String::new();
+        };
+        let name = self.deadline_name(kind.as_str());
+        let left = d.due_at - time::now();
+        if left <= chrono::Duration::zero() {
+            return translate(self.locale, "inc-deadline-overdue", &[("deadline", &name)]);
         }
+        let left = self.span(left.num_minutes());
+        translate(
+            self.locale,
+            "inc-deadline-due",
+            &[("deadline", &name), ("left", &left)],
+        )
+    }
+
+    /// The case page's timeline: every deadline with its state, the next pending one marked.
+    pub fn deadlines(&self, incident: &Incident) -> Vec<DeadlineRow> {
+        let now = time::now();
+        let facts = incident.sla_facts();
+        let next = facts.next_pending().map(|(k, _)| k);
+        facts
+            .deadlines()
+            .into_iter()
+            .map(|(kind, d)| DeadlineRow {
+                kind: kind.as_str(),
+                name: self.deadline_name(kind.as_str()),
+                due_at: d.due_at,
+                met_at: d.met_at,
+                state: self.deadline_state(d.state(now).as_str()),
+                class: deadline_class(&d, now),
+                next: next == Some(kind),
+            })
+            .collect()
+    }
+
+    /// A deadline kind's name (`ack` → "acknowledgement").
+    pub fn deadline_name(&self, kind: &str) -> String {
+        self.t(&format!("inc-deadline-{kind}"))
+    }
+
+    /// A deadline state's name (`breached` → "breached").
+    pub fn deadline_state(&self, state: &str) -> String {
+        self.t(&format!("inc-deadline-state-{state}"))
+    }
+
+    /// A span of time in whole minutes, hours or days.
+    fn span(&self, minutes: i64) -> String {
+        let (key, n) = match minutes.max(1) {
+            m if m < 60 => ("inc-left-minutes", m),
+            m if m < 48 * 60 => ("inc-left-hours", m / 60),
+            m => ("inc-left-days", m / (24 * 60)),
+        };
+        translate(self.locale, key, &[("n", &n.to_string())])
+    }
+
+    /// The list orders: newest first, or the next deadline first.
+    pub fn sorts(&self, selected: &str) -> Vec<Choice> {
+        Choice::list(
+            ["newest", "due"]
+                .into_iter()
+                .map(|s| (s.to_owned(), self.t(&format!("inc-sort-{s}")))),
+            selected,
+        )
     }
 
     pub fn statuses(&self, selected: &str) -> Vec<Choice> {
@@ -213,10 +287,21 @@ pub fn keys() -> Vec<String> {
             "inc-age-minutes",
             "inc-age-hours",
             "inc-age-days",
-            "inc-sla-overdue",
-            "inc-sla-due",
+            "inc-deadline-overdue",
+            "inc-deadline-due",
+            "inc-left-minutes",
+            "inc-left-hours",
+            "inc-left-days",
+            "inc-sort-newest",
+            "inc-sort-due",
         ]
         .map(String::from),
+    );
+    keys.extend(SlaKind::ALL.iter().map(|k| format!("inc-deadline-{k}")));
+    keys.extend(
+        DeadlineState::ALL
+            .iter()
+            .map(|s| format!("inc-deadline-state-{s}")),
     );
     keys
 }
@@ -238,21 +323,34 @@ mod tests {
     }
 
     #[test]
-    fn sla_colours_follow_the_deadline() {
-        let l = Labels { locale: Locale::En };
+    fn deadline_colours_follow_the_clock() {
         let now = time::now();
+        let hours = chrono::Duration::hours;
+        let d = |start, due, met| Deadline {
+            start: now + start,
+            due_at: now + due,
+            met_at: met,
+        };
         assert_eq!(
-            l.sla_class("new", now - chrono::Duration::minutes(1)),
+            deadline_class(&d(hours(-2), hours(-1), None), now),
             "sla-overdue"
         );
         assert_eq!(
-            l.sla_class("new", now + chrono::Duration::hours(2)),
+            deadline_class(&d(hours(-3), hours(1), None), now),
             "sla-soon"
         );
+        assert_eq!(deadline_class(&d(hours(-1), hours(3), None), now), "sla-ok");
         assert_eq!(
-            l.sla_class("new", now + chrono::Duration::hours(20)),
-            "sla-ok"
+            deadline_class(&d(hours(-2), hours(-1), Some(now)), now),
+            "sla-missed"
         );
-        assert_eq!(l.sla_class("triage", now - chrono::Duration::hours(2)), "");
+        assert_eq!(
+            deadline_class(&d(hours(-2), hours(1), Some(now)), now),
+            "sla-met"
+        );
+        let l = Labels { locale: Locale::En };
+        assert_eq!(l.span(30), "30 min");
+        assert_eq!(l.span(150), "2 h");
+        assert_eq!(l.span(3 * 24 * 60), "3 days");
     }
 }

@@ -10,11 +10,11 @@ use crate::{
     auth::Actor,
     authz::{self, Action},
     error::{AppResult, FieldErrors},
-    present::filters::{parse_filter, IncidentQuery},
+    present::filters::{apply_cursor, cursor_after, parse_filter, IncidentQuery},
     services::{
         incidents,
         rows::{Incident, IncidentFilter, User},
-        split_page, Page as DbPage,
+        split_page_by, Page as DbPage,
     },
     state::AppState,
     web::{
@@ -46,6 +46,10 @@ pub struct ListQuery {
     #[serde(default)]
     pub q: String,
     #[serde(default)]
+    pub overdue: String,
+    #[serde(default)]
+    pub sort: String,
+    #[serde(default)]
     pub after: String,
 }
 
@@ -61,6 +65,8 @@ impl ListQuery {
                 assignee_id: some(&self.assignee_id),
                 tlp: some(&self.tlp),
                 q: some(&self.q),
+                overdue: some(&self.overdue),
+                sort: some(&self.sort),
             },
             errors,
         )
@@ -77,6 +83,8 @@ impl ListQuery {
             ("assignee_id", &self.assignee_id),
             ("tlp", &self.tlp),
             ("q", &self.q),
+            ("overdue", &self.overdue),
+            ("sort", &self.sort),
         ] {
             if !v.is_empty() {
                 s.append_pair(k, v);
@@ -94,7 +102,7 @@ pub fn rows(
     page: DbPage,
 ) -> AppResult<(Vec<Incident>, Option<String>)> {
     let found = incidents::list(conn, actor, filter, page)?;
-    Ok(split_page(found, page, |i| i.id))
+    Ok(split_page_by(found, page, |i| cursor_after(filter, i)))
 }
 
 #[derive(Template)]
@@ -108,6 +116,7 @@ struct ListTemplate {
     names: Names,
     next_href: Option<String>,
     statuses: Vec<Choice>,
+    sorts: Vec<Choice>,
     severities: Vec<Choice>,
     tlps: Vec<Choice>,
     categories: Vec<CategoryGroup>,
@@ -169,8 +178,9 @@ pub async fn list(
     let page = ctx.page("inc-list-title");
     let l = Labels::new(&page);
     let mut field_errors = FieldErrors::new();
-    let filter = query.filter(&mut field_errors);
-    let db_page = page_after(&query.after)?;
+    let mut filter = query.filter(&mut field_errors);
+    let mut db_page = page_after("")?;
+    db_page.after = apply_cursor(Some(&query.after), &mut filter, &mut field_errors);
     let (errors, status) = match field_errors.into_result() {
         Ok(()) => (FormErrors::default(), StatusCode::OK),
         Err(e) => {
@@ -199,6 +209,7 @@ pub async fn list(
     let role = ctx.actor.role;
     let template = ListTemplate {
         statuses: any(l.statuses(&query.status)),
+        sorts: l.sorts(&query.sort),
         severities: any(l.severities(&query.severity)),
         tlps: any(l.tlps(&query.tlp)),
         categories: l.categories(&query.category),

@@ -1,5 +1,5 @@
-//! `/` for everyone but auditors: the work queue of CERT staff (new and unassigned first, then
-//! their own, then all open incidents), the reporting side's own incidents, the incidents
+//! `/` for everyone but auditors: the work queue of CERT staff (unassigned first, then their own,
+//! then all open incidents; each by the next SLA deadline), the reporting side's own incidents, the incidents
 //! shared with a liaison's organisation.
 
 use actix_web::http::StatusCode;
@@ -74,6 +74,7 @@ fn specs(actor: &Actor) -> Vec<Spec> {
     let open_with = |assignee_id| IncidentFilter {
         statuses: open_statuses(),
         assignee_id,
+        sort_due: true,
         ..Default::default()
     };
     vec![
@@ -81,25 +82,25 @@ fn specs(actor: &Actor) -> Vec<Spec> {
             "queue-unassigned",
             "inc-queue-unassigned",
             open_with(Some(None)),
-            format!("/incidents?status={open}&assignee_id=none"),
+            format!("/incidents?status={open}&assignee_id=none&sort=due"),
         ),
         (
             "queue-mine",
             "inc-queue-mine",
             open_with(Some(Some(me))),
-            format!("/incidents?status={open}&assignee_id={me}"),
+            format!("/incidents?status={open}&assignee_id={me}&sort=due"),
         ),
         (
             "queue-open",
             "inc-queue-open",
             open_with(None),
-            format!("/incidents?status={open}"),
+            format!("/incidents?status={open}&sort=due"),
         ),
     ]
 }
 
-/// Each section's first incidents, new ones first (the nearest acknowledgement deadline first
-/// among them), and the names of their assignees.
+/// Each section's first incidents, the next SLA deadline first (the list's `sort=due`), and the
+/// names of their assignees.
 fn load(
     conn: &mut DbConn,
     actor: &Actor,
@@ -111,8 +112,7 @@ fn load(
     };
     let mut lists = Vec::new();
     for filter in filters {
-        let (mut found, _) = rows(conn, actor, filter, page)?;
-        found.sort_by_key(|i| (i.status != Status::New.as_str(), i.ack_due_at));
+        let (found, _) = rows(conn, actor, filter, page)?;
         lists.push(found);
     }
     let people = lists.iter().flatten().filter_map(|i| i.assignee_id);

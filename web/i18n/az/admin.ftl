@@ -42,3 +42,10 @@ sector-research = Elmi tədqiqat
 sector-education = Təhsil
 sector-defence-and-national-security = Müdafiə, milli təhlükəsizlik və hüquq-mühafizə
 sector-other = Digər / sektora aid deyil
+
+nav-sla = SLA hədəfləri
+sla-title = SLA hədəfləri
+sla-intro = Hər ciddilik səviyyəsi üçün hadisənin bildirilməsindən qəbul edilməsinə, məhdudlaşdırılmasına və həllinə qədər dəqiqələr. Dəyişiklik açıq hadisələrin gözləyən son müddətlərinə tətbiq olunur; saat son müddətin 75 %-ində xəbərdarlıq edir və pozuntuları bildirir.
+sla-ack-minutes = Qəbul etmə (dəqiqə)
+sla-contain-minutes = Məhdudlaşdırma (dəqiqə)
+sla-resolve-minutes = Həll etmə (dəqiqə)

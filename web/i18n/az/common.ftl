@@ -92,3 +92,5 @@ error-500-title = Xəta baş verdi
 error-500-text = Daxili xəta baş verdi. Qeydə alındı; bir az sonra yenidən cəhd edin.
 error-503-title = Müvəqqəti əlçatan deyil
 error-503-text = Xidmət müvəqqəti əlçatan deyil. Bir neçə dəqiqədən sonra yenidən cəhd edin.
+err-sla-minutes = 1-dən 527040-a (bir il) qədər tam dəqiqə sayı daxil edin.
+err-sla-order = Hədəflər ardıcıl olmalıdır: qəbul etmə ≤ məhdudlaşdırma ≤ həll etmə.

@@ -42,3 +42,10 @@ sector-research = Research
 sector-education = Education
 sector-defence-and-national-security = Defence, national security and law enforcement
 sector-other = Other / not sector-specific
+
+nav-sla = SLA targets
+sla-title = SLA targets
+sla-intro = Minutes from the report until an incident of each severity must be acknowledged, contained and resolved. A change applies to the pending deadlines of open incidents; the clock warns at 75 % of a deadline and reports breaches.
+sla-ack-minutes = Acknowledge (minutes)
+sla-contain-minutes = Contain (minutes)
+sla-resolve-minutes = Resolve (minutes)

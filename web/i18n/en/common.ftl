@@ -92,3 +92,5 @@ error-500-title = Something went wrong
 error-500-text = An internal error occurred. It has been logged; please try again later.
 error-503-title = Temporarily unavailable
 error-503-text = The service is temporarily unavailable. Please try again in a few minutes.
+err-sla-minutes = Enter a whole number of minutes from 1 to 527040 (a year).
+err-sla-order = Targets go in order: acknowledge ≤ contain ≤ resolve.
