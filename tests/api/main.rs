@@ -7,6 +7,7 @@ mod browser;
 mod browser_incidents;
 mod browser_portal;
 mod cli;
+mod deadline_lists;
 mod deadlines;
 mod edge;
 mod evidence;
