@@ -4,6 +4,7 @@ mod audit;
 mod audit_export;
 mod auth;
 mod browser;
+mod browser_deadlines;
 mod browser_incidents;
 mod browser_portal;
 mod cli;
