@@ -63,6 +63,17 @@ pub fn deadline(locale: Locale, kind: &str) -> String {
         .map_or_else(|| kind.to_owned(), |(_, names)| names[index].to_owned())
 }
 
+/// A due time (RFC 3339) as the language writes dates, in UTC and saying so:
+/// `02.12.2026 14:00 UTC` (az, ru), `2026-12-02 14:00 UTC` (en).
+pub fn due_time(locale: Locale, rfc3339: &str) -> Option<String> {
+    let at = chrono::DateTime::parse_from_rfc3339(rfc3339).ok()?;
+    let pattern = match locale {
+        Locale::En => "%Y-%m-%d %H:%M UTC",
+        Locale::Az | Locale::Ru => "%d.%m.%Y %H:%M UTC",
+    };
+    Some(at.with_timezone(&chrono::Utc).format(pattern).to_string())
+}
+
 /// The codes with a name, for tests and docs.
 pub fn kinds() -> impl Iterator<Item = &'static str> {
     DEADLINES.iter().map(|(code, _)| *code)
@@ -81,5 +92,9 @@ mod tests {
         }
         assert_eq!(deadline(Locale::En, "contain"), "containment");
         assert_eq!(deadline(Locale::Ru, "other"), "other");
+        let due = "2026-12-02T14:00:00.000000Z";
+        assert_eq!(due_time(Locale::Az, due).unwrap(), "02.12.2026 14:00 UTC");
+        assert_eq!(due_time(Locale::En, due).unwrap(), "2026-12-02 14:00 UTC");
+        assert_eq!(due_time(Locale::En, "soon"), None);
     }
 }

@@ -111,7 +111,6 @@ const RESTRICTED_KEYS: &[&str] = &[
     "previous_status",
     "due_at",
     "deadline",
-    "due_at_text",
 ];
 
 /// The TLP label to show and whether content must be withheld. Mail that is not about an
@@ -169,6 +168,10 @@ pub fn render(
     if let Some(kind) = ctx.get("deadline").and_then(Value::as_str) {
         let label = super::labels::deadline(locale, kind);
         ctx.insert("deadline_label".into(), label.into());
+        let due = ctx.get("due_at").and_then(Value::as_str);
+        if let Some(text) = due.and_then(|d| super::labels::due_time(locale, d)) {
+            ctx.insert("due_at_text".into(), text.into());
+        }
     }
     ctx.insert("restricted".into(), restricted.into());
     ctx.insert("tlp".into(), tlp.clone().map_or(Value::Null, Value::from));

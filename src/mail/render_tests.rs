@@ -152,3 +152,26 @@ fn html_is_escaped_and_subjects_are_one_line() {
     assert_eq!(sanitize_header("a\u{0}b\tc\u{7f}  d", 100), "a b c d");
     assert_eq!(sanitize_header(&"x".repeat(300), 10).chars().count(), 10);
 }
+
+#[test]
+fn deadline_mail_names_the_deadline_and_its_time_in_the_language_even_when_restricted() {
+    let context = json!({
+        "reference": "CERT-2026-00042", "tlp": "TLP:RED", "title": "SECRET-TITLE",
+        "deadline": "contain", "due_at": "2026-12-02T14:00:00.000000Z",
+    });
+    let ru = render_it(MailKind::DeadlineBreached, Locale::Ru, &context);
+    assert!(
+        ru.subject.contains("Срок нарушен: локализация"),
+        "{}",
+        ru.subject
+    );
+    assert!(ru.text.contains("02.12.2026 14:00 UTC"), "{}", ru.text);
+    assert!(!ru.text.contains("SECRET-TITLE") && ru.restricted);
+    let en = render_it(MailKind::DeadlineWarning, Locale::En, &context);
+    assert!(
+        en.subject.contains("Deadline approaching: containment"),
+        "{}",
+        en.subject
+    );
+    assert!(en.text.contains("2026-12-02 14:00 UTC"), "{}", en.text);
+}

@@ -305,7 +305,6 @@ pub fn sla_alert(
         json!({
             "deadline": kind,
             "due_at": time::rfc3339(due_at),
-            "due_at_text": due_at.format("%Y-%m-%d %H:%M UTC").to_string(),
         }),
     );
     send(conn, mail_kind, to, Some(incident.id), incident, None, &ctx)
