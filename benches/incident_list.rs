@@ -154,7 +154,7 @@ fn main() {
                 use qalxan::services::{audit::By, organisations, users};
                 let make_org = |conn: &mut _, kind: &str| {
                     organisations::create_as(conn, By::system(), organisations::OrganisationInput {
-                        name: format!("Bench {kind}"), kind: kind.into(), sector: None, contact_email: None,
+                        name: format!("Bench {kind}"), kind: kind.into(), sector: None, contact_email: None, nis2_entity: None,
                     })
                 };
                 let police = make_org(conn, "law_enforcement")?;

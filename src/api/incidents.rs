@@ -1,3 +1,5 @@
+use std::collections::HashSet;
+
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -10,9 +12,14 @@ use crate::{
         views::{AuditEventView, IncidentView},
     },
     auth::Actor,
+    db::DbConn,
     error::{AppResult, FieldErrors, Problem},
     present::filters::{apply_cursor, cursor_after, parse_filter, IncidentQuery},
-    services::incidents::{self, workflow},
+    services::{
+        incidents::{self, workflow},
+        nis2,
+        rows::Incident,
+    },
     state::AppState,
 };
 
@@ -21,6 +28,12 @@ pub use crate::services::incidents::{
     workflow::TransitionRequest as Transition, IncidentInput as CreateIncident,
     IncidentPatch as UpdateIncident,
 };
+
+/// An incident with the ids of significant incidents among it.
+fn marked(conn: &mut DbConn, incident: Incident) -> AppResult<(Incident, HashSet<i64>)> {
+    let marks = nis2::significant_among(conn, &[incident.id])?;
+    Ok((incident, marks))
+}
 
 /// File an incident.
 #[utoipa::path(post, path = "/api/v1/incidents", tag = "incidents", security(("bearer" = [])), request_body = CreateIncident,
@@ -31,11 +44,12 @@ pub async fn create(
     JsonBody(body): JsonBody<CreateIncident>,
 ) -> AppResult<HttpResponse> {
     let settings = state.settings.clone();
-    let created = run(&state, &actor, move |conn, actor| {
-        incidents::create(conn, actor, &settings, body)
+    let (created, marks) = run(&state, &actor, move |conn, actor| {
+        let incident = incidents::create(conn, actor, &settings, body)?;
+        marked(conn, incident)
     })
     .await?;
-    Ok(HttpResponse::Created().json(IncidentView::for_actor(created, &actor)))
+    Ok(HttpResponse::Created().json(IncidentView::marked(created, &actor, &marks)))
 }
 
 /// Incidents you may see, newest first (or `sort=due`: the next SLA deadline first), with filters.
@@ -58,15 +72,17 @@ pub async fn list(
     page.after = apply_cursor(cursor.as_deref(), &mut filter, &mut errors);
     errors.into_result()?;
     let order = filter.clone();
-    let rows = run(&state, &actor, move |conn, actor| {
-        incidents::list(conn, actor, &filter, page)
+    let (rows, marks) = run(&state, &actor, move |conn, actor| {
+        let rows = incidents::list(conn, actor, &filter, page)?;
+        let ids: Vec<i64> = rows.iter().map(|i| i.id).collect();
+        Ok((rows, nis2::significant_among(conn, &ids)?))
     })
     .await?;
     Ok(paged_by(
         rows,
         page,
         |i| cursor_after(&order, i),
-        |i| IncidentView::for_actor(i, &actor),
+        |i| IncidentView::marked(i, &actor, &marks),
     ))
 }
 
@@ -79,14 +95,16 @@ pub async fn get(
     id: web::Path<i64>,
 ) -> AppResult<web::Json<IncidentView>> {
     let id = id.into_inner();
-    let found = run(&state, &actor, move |conn, actor| {
-        incidents::get(conn, actor, id)
+    let (found, marks) = run(&state, &actor, move |conn, actor| {
+        let incident = incidents::get(conn, actor, id)?;
+        marked(conn, incident)
     })
     .await?;
-    Ok(web::Json(IncidentView::for_actor(found, &actor)))
+    Ok(web::Json(IncidentView::marked(found, &actor, &marks)))
 }
 
-/// Change an incident's details (CERT staff).
+/// Change an incident's details (CERT staff). `significant: true` alone marks a NIS2
+/// entity's incident significant: the reporter side may send that too.
 #[utoipa::path(patch, path = "/api/v1/incidents/{id}", tag = "incidents", security(("bearer" = [])), request_body = UpdateIncident,
     responses((status = 200, body = IncidentView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn update(
@@ -96,11 +114,12 @@ pub async fn update(
     JsonBody(body): JsonBody<UpdateIncident>,
 ) -> AppResult<web::Json<IncidentView>> {
     let id = id.into_inner();
-    let updated = run(&state, &actor, move |conn, actor| {
-        incidents::update(conn, actor, id, body)
+    let (updated, marks) = run(&state, &actor, move |conn, actor| {
+        let incident = incidents::update(conn, actor, id, body)?;
+        marked(conn, incident)
     })
     .await?;
-    Ok(web::Json(IncidentView::for_actor(updated, &actor)))
+    Ok(web::Json(IncidentView::marked(updated, &actor, &marks)))
 }
 
 /// Move an incident through the workflow: 409 for a move that does not exist, 422 for a missing
@@ -115,11 +134,12 @@ pub async fn transition(
     JsonBody(body): JsonBody<Transition>,
 ) -> AppResult<web::Json<IncidentView>> {
     let id = id.into_inner();
-    let moved = run(&state, &actor, move |conn, actor| {
-        workflow::transition(conn, actor, id, body)
+    let (moved, marks) = run(&state, &actor, move |conn, actor| {
+        let incident = workflow::transition(conn, actor, id, body)?;
+        marked(conn, incident)
     })
     .await?;
-    Ok(web::Json(IncidentView::for_actor(moved, &actor)))
+    Ok(web::Json(IncidentView::marked(moved, &actor, &marks)))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -140,11 +160,12 @@ pub async fn assign(
     JsonBody(body): JsonBody<Assign>,
 ) -> AppResult<web::Json<IncidentView>> {
     let id = id.into_inner();
-    let assigned = run(&state, &actor, move |conn, actor| {
-        workflow::assign(conn, actor, id, body.assignee_id)
+    let (assigned, marks) = run(&state, &actor, move |conn, actor| {
+        let incident = workflow::assign(conn, actor, id, body.assignee_id)?;
+        marked(conn, incident)
     })
     .await?;
-    Ok(web::Json(IncidentView::for_actor(assigned, &actor)))
+    Ok(web::Json(IncidentView::marked(assigned, &actor, &marks)))
 }
 
 /// The incident's audit events, oldest first (CERT staff and auditors).

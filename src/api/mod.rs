@@ -15,6 +15,7 @@ pub mod organisations;
 pub mod outbox;
 pub mod public;
 pub mod reply;
+pub mod reports;
 pub mod risks;
 pub mod sla;
 pub mod users;
@@ -67,6 +68,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 )
                 .route("/incidents/{id}/assign", web::post().to(incidents::assign))
                 .route("/incidents/{id}/history", web::get().to(incidents::history))
+                .service(
+                    web::resource("/incidents/{id}/reports")
+                        .get(reports::list)
+                        .post(reports::submit),
+                )
+                .route(
+                    "/incidents/{id}/reports/request",
+                    web::post().to(reports::request),
+                )
+                .route(
+                    "/incident-reports/{id}/acknowledge",
+                    web::post().to(reports::acknowledge),
+                )
                 .route("/incidents/{id}/export", web::get().to(export::incident))
                 .service(
                     web::resource("/incidents/{id}/comments")

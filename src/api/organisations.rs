@@ -25,6 +25,8 @@ pub struct CreateOrganisation {
     /// A NIS2 sector code, e.g. `banking`.
     pub sector: Option<String>,
     pub contact_email: Option<String>,
+    /// NIS2: `essential`, `important` or `none` (default).
+    pub nis2_entity: Option<String>,
 }
 
 /// Create an organisation (admin).
@@ -45,6 +47,7 @@ pub async fn create(
                 kind: body.kind,
                 sector: body.sector,
                 contact_email: body.contact_email,
+                nis2_entity: body.nis2_entity,
             },
         )
     })
@@ -110,6 +113,8 @@ pub struct UpdateOrganisation {
     #[schema(value_type = Option<String>)]
     pub contact_email: Option<Option<String>>,
     pub active: Option<bool>,
+    /// NIS2: `essential`, `important` or `none`.
+    pub nis2_entity: Option<String>,
 }
 
 /// Change an organisation (admin). `null` clears `sector` or `contact_email`.
@@ -134,6 +139,7 @@ pub async fn update(
                 sector: body.sector,
                 contact_email: body.contact_email,
                 active: body.active,
+                nis2_entity: body.nis2_entity,
             },
         )
     })

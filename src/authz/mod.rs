@@ -72,6 +72,15 @@ pub enum Action {
     ReadSlaPolicies,
     /// Change the SLA targets (applies to open incidents' pending deadlines).
     ManageSlaPolicies,
+    /// See an incident's NIS2 reporting stages and submissions.
+    ReadReports,
+    /// Mark an incident significant and submit its NIS2 reports (reporters: their own
+    /// organisation's incidents; the CERT on the entity's behalf).
+    SubmitReports,
+    /// Ask the entity for an intermediate report.
+    RequestReports,
+    /// Answer an early warning.
+    AcknowledgeReports,
 }
 
 pub fn allows(role: Role, action: Action) -> bool {
@@ -98,6 +107,10 @@ pub fn allows(role: Role, action: Action) -> bool {
         ReadRisks => matches!(role, Admin | Coordinator | Responder | Auditor | Reporter),
         ManageRisks => role.is_cert_staff() || role == Reporter,
         ManageVulnerabilities => role.is_cert_staff(),
+        ReadReports => matches!(role, Admin | Coordinator | Responder | Auditor | Reporter),
+        SubmitReports => matches!(role, Admin | Coordinator | Responder | Reporter),
+        RequestReports => role.is_cert_staff(),
+        AcknowledgeReports => matches!(role, Admin | Coordinator),
     }
 }
 

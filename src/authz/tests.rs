@@ -64,6 +64,13 @@ fn policy_table() {
         (ManageVulnerabilities, &[Admin, Coordinator, Responder]),
         (ReadSlaPolicies, &[Admin, Coordinator, Responder, Auditor]),
         (ManageSlaPolicies, &[Admin]),
+        (
+            ReadReports,
+            &[Admin, Coordinator, Responder, Auditor, Reporter],
+        ),
+        (SubmitReports, &[Admin, Coordinator, Responder, Reporter]),
+        (RequestReports, &[Admin, Coordinator, Responder]),
+        (AcknowledgeReports, &[Admin, Coordinator]),
     ];
     for (action, allowed) in expected {
         for role in Role::ALL {

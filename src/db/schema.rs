@@ -10,6 +10,7 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        nis2_entity -> Text,
     }
 }
 
@@ -172,6 +173,33 @@ diesel::table! {
         alert -> Text,
         incident_id -> Nullable<BigInt>,
         due_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    significant_incidents (incident_id) {
+        incident_id -> BigInt,
+        marked_at -> Timestamp,
+        marked_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    incident_reports (id) {
+        id -> BigInt,
+        incident_id -> BigInt,
+        stage -> Text,
+        due_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+        submitted_by -> Nullable<BigInt>,
+        fields -> Text,
+        supersedes -> Nullable<BigInt>,
+        requested_by -> Nullable<BigInt>,
+        ack_due_at -> Nullable<Timestamp>,
+        acknowledged_at -> Nullable<Timestamp>,
+        acknowledged_by -> Nullable<BigInt>,
+        feedback -> Nullable<Text>,
         created_at -> Timestamp,
     }
 }
@@ -408,6 +436,8 @@ diesel::joinable!(risk_incidents -> incidents (incident_id));
 diesel::joinable!(risk_vulnerabilities -> risks (risk_id));
 diesel::joinable!(risk_vulnerabilities -> vulnerabilities (vulnerability_id));
 diesel::joinable!(deadline_alerts -> incidents (incident_id));
+diesel::joinable!(incident_reports -> incidents (incident_id));
+diesel::joinable!(significant_incidents -> incidents (incident_id));
 // Every table, once: the macro implements each pair.
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -436,4 +466,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     risk_vulnerabilities,
     sla_policies,
     deadline_alerts,
+    incident_reports,
+    significant_incidents,
 );

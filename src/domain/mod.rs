@@ -5,6 +5,7 @@ pub mod deadline;
 pub mod evidence;
 pub mod identity;
 pub mod incident;
+pub mod nis2;
 pub mod notification;
 pub mod observable;
 pub mod patch;

@@ -27,6 +27,7 @@ pub fn ensure_organisation(
             kind: kind.to_owned(),
             sector: None,
             contact_email: None,
+            nis2_entity: None,
         },
     )
     .map_err(|e| anyhow::anyhow!("cannot create the {kind} organisation: {e:?}"))

@@ -13,6 +13,7 @@ pub mod bootstrap;
 pub mod clock;
 pub mod evidence;
 pub mod incidents;
+pub mod nis2;
 pub mod notify;
 pub mod observables;
 pub mod organisations;

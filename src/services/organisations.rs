@@ -10,7 +10,7 @@ use crate::{
         },
         write_tx, DbConn,
     },
-    domain::{identity::EmailAddress, reference_data, time, OrganisationKind},
+    domain::{identity::EmailAddress, nis2::Nis2Entity, reference_data, time, OrganisationKind},
     error::{AppError, AppResult, FieldErrors},
     services::audit::{self, By},
 };
@@ -20,6 +20,8 @@ pub struct OrganisationInput {
     pub kind: String,
     pub sector: Option<String>,
     pub contact_email: Option<String>,
+    /// `essential`, `important` or `none` (the default).
+    pub nis2_entity: Option<String>,
 }
 
 #[derive(Default)]
@@ -28,6 +30,14 @@ pub struct OrganisationPatch {
     pub sector: Option<Option<String>>,
     pub contact_email: Option<Option<String>>,
     pub active: Option<bool>,
+    pub nis2_entity: Option<String>,
+}
+
+fn check_nis2(errors: &mut FieldErrors, raw: Option<&str>) -> Option<Nis2Entity> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Some(Nis2Entity::None),
+        Some(raw) => errors.check("nis2_entity", Nis2Entity::parse(raw)),
+    }
 }
 
 fn check_name(errors: &mut FieldErrors, name: &str) -> Option<String> {
@@ -78,7 +88,9 @@ pub fn create_as(conn: &mut DbConn, by: By, input: OrganisationInput) -> AppResu
     let kind = errors.check("kind", OrganisationKind::parse(&input.kind));
     let sector = check_optional_sector(&mut errors, input.sector.as_deref());
     let contact = check_optional_email(&mut errors, input.contact_email.as_deref());
+    let nis2_entity = check_nis2(&mut errors, input.nis2_entity.as_deref());
     errors.into_result()?;
+    let nis2_entity = nis2_entity.unwrap();
     let (name, kind, sector, contact) = (
         name.unwrap(),
         kind.unwrap(),
@@ -103,6 +115,7 @@ pub fn create_as(conn: &mut DbConn, by: By, input: OrganisationInput) -> AppResu
                 active: true,
                 created_at: now,
                 updated_at: now,
+                nis2_entity: nis2_entity.as_str(),
             },
         )?;
         audit::record(
@@ -111,7 +124,7 @@ pub fn create_as(conn: &mut DbConn, by: By, input: OrganisationInput) -> AppResu
             "organisation.created",
             "organisation",
             org.id,
-            json!({ "name": org.name, "kind": org.kind, "sector": org.sector, "contact_email": org.contact_email }),
+            json!({ "name": org.name, "kind": org.kind, "sector": org.sector, "contact_email": org.contact_email, "nis2_entity": org.nis2_entity }),
         )?;
         Ok(org)
     })
@@ -134,6 +147,11 @@ pub fn update(
         .contact_email
         .as_ref()
         .map(|e| check_optional_email(&mut errors, e.as_deref()));
+    let nis2_entity = errors.patched(
+        "nis2_entity",
+        patch.nis2_entity.as_deref(),
+        Nis2Entity::parse,
+    );
     errors.into_result()?;
 
     write_tx(conn, |conn| {
@@ -153,6 +171,7 @@ pub fn update(
                 sector: sector.flatten(),
                 contact_email: contact.flatten(),
                 active: patch.active,
+                nis2_entity: nis2_entity.map(|n| n.as_str().to_owned()),
                 updated_at: Some(time::now()),
             },
         )?;
@@ -165,6 +184,11 @@ pub fn update(
                 json!(after.contact_email),
             ),
             ("active", json!(before.active), json!(after.active)),
+            (
+                "nis2_entity",
+                json!(before.nis2_entity),
+                json!(after.nis2_entity),
+            ),
         ]);
         audit::record(
             conn,

@@ -7,6 +7,7 @@ pub use crate::db::models::{
     collaboration::{Comment, Share, Task},
     evidence::{CustodyEvent, Evidence},
     incident::{Incident, IncidentFilter},
+    incident_report::IncidentReport,
     observable::Observable,
     organisation::Organisation,
     outbox::{OutboxRow, STATUSES as OUTBOX_STATUSES},

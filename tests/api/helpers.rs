@@ -210,7 +210,13 @@ impl TestApp {
 
     /// A new organisation of `kind`, created directly through the service layer.
     pub async fn organisation(&self, kind: &str) -> i64 {
+        self.organisation_with(kind, None).await
+    }
+
+    /// The same, with a NIS2 status (`essential`, `important`, `none`).
+    pub async fn organisation_with(&self, kind: &str, nis2_entity: Option<&str>) -> i64 {
         let kind = kind.to_owned();
+        let nis2_entity = nis2_entity.map(str::to_owned);
         self.db
             .run(move |c| {
                 organisations::create_as(
@@ -221,6 +227,7 @@ impl TestApp {
                         kind,
                         sector: None,
                         contact_email: None,
+                        nis2_entity,
                     },
                 )
             })
@@ -425,4 +432,16 @@ impl TestApp {
             .await
             .expect("clock step")
     }
+}
+
+/// The actions of an incident's history, oldest first, as `who` sees them.
+pub async fn history_actions(app: &TestApp, who: &TestUser, id: i64) -> Vec<String> {
+    let path = format!("/api/v1/incidents/{id}/history");
+    let history = json(app.get(&path, &who.token).await, StatusCode::OK).await;
+    history
+        .as_array()
+        .expect("a list of events")
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect()
 }

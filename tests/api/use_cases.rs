@@ -72,6 +72,7 @@ impl World {
                 kind: kind.into(),
                 sector: None,
                 contact_email: None,
+                nis2_entity: None,
             },
         )
         .expect("organisation created")
@@ -121,6 +122,7 @@ impl World {
                 pap: None,
                 detected_at: None,
                 organisation_id: Some(organisation_id),
+                significant: None,
             },
         )
         .expect("incident created")
@@ -204,6 +206,7 @@ fn creating_an_incident_writes_the_row_its_event_and_its_mail_together() {
             pap: None,
             detected_at: None,
             organisation_id: Some(other),
+            significant: None,
         },
     )
     .unwrap_err();

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod collaboration;
 pub mod evidence;
 pub mod incident;
+pub mod incident_report;
 pub mod notification;
 pub mod observable;
 pub mod organisation;

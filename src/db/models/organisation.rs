@@ -20,6 +20,8 @@ pub struct Organisation {
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// `essential`, `important` or `none` (NIS2).
+    pub nis2_entity: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -32,6 +34,7 @@ pub struct NewOrganisation<'a> {
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub nis2_entity: &'a str,
 }
 
 #[derive(Debug, Default, AsChangeset)]
@@ -41,6 +44,7 @@ pub struct OrganisationChanges {
     pub sector: Option<Option<String>>,
     pub contact_email: Option<Option<String>>,
     pub active: Option<bool>,
+    pub nis2_entity: Option<String>,
     pub updated_at: Option<NaiveDateTime>,
 }
 

@@ -2,9 +2,11 @@
 //! reuse them, so the web's export serves the same shapes as the API.
 
 pub mod evidence;
+pub mod reports;
 pub mod risk;
 
 pub use evidence::{CustodyEventView, EvidenceView};
+pub use reports::{next_due, report_views, NextDue, ReportList, ReportView};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -23,6 +25,8 @@ pub struct OrganisationView {
     pub sector: Option<String>,
     pub contact_email: Option<String>,
     pub active: bool,
+    /// NIS2: `essential`, `important` or `none`.
+    pub nis2_entity: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -36,6 +40,7 @@ impl From<Organisation> for OrganisationView {
             sector: o.sector,
             contact_email: o.contact_email,
             active: o.active,
+            nis2_entity: o.nis2_entity,
             created_at: to_utc(o.created_at),
             updated_at: to_utc(o.updated_at),
         }
@@ -122,6 +127,10 @@ pub struct IncidentView {
     pub root_cause: Option<String>,
     pub duplicate_of: Option<i64>,
     pub reopen_count: i32,
+    /// Significant under NIS2: the incident has reporting stages (`/incidents/{id}/reports`).
+    /// Given by the incident endpoints; left out where it was not looked up (exports).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub significant: Option<bool>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -156,6 +165,19 @@ impl DeadlineView {
 }
 
 impl IncidentView {
+    /// With the NIS2 mark looked up (`significant`: the ids of significant incidents).
+    pub fn marked(
+        i: Incident,
+        actor: &Actor,
+        significant: &std::collections::HashSet<i64>,
+    ) -> Self {
+        let flag = significant.contains(&i.id);
+        Self {
+            significant: Some(flag),
+            ..Self::for_actor(i, actor)
+        }
+    }
+
     pub fn for_actor(i: Incident, actor: &Actor) -> Self {
         let internal = authz::allows(actor.role, Action::ReadInternal);
         let deadlines = DeadlineView::all(&i, crate::domain::time::now());
@@ -189,6 +211,7 @@ impl IncidentView {
             root_cause: i.root_cause,
             duplicate_of: i.duplicate_of,
             reopen_count: i.reopen_count,
+            significant: None,
             created_at: to_utc(i.created_at),
             updated_at: to_utc(i.updated_at),
         }

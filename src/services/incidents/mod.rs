@@ -15,7 +15,7 @@ pub use checks::{check_text, parse_time, search_key, text};
 use chrono::{Datelike, NaiveDateTime};
 use serde_json::{json, Value};
 
-use crate::services::{organisations, sla};
+use crate::services::{self, nis2, organisations, sla};
 use crate::{
     auth::Actor,
     authz::{self, Action, OrganisationScope},
@@ -62,6 +62,9 @@ pub struct IncidentInput {
     pub detected_at: Option<String>,
     /// The reporting organisation (CERT staff only; reporters always file for their own).
     pub organisation_id: Option<i64>,
+    /// A significant incident under NIS2 (only for essential or important entities): its
+    /// reporting stages start.
+    pub significant: Option<bool>,
 }
 
 /// Who the incident comes from, when not a signed-in user of the reporting side.
@@ -230,7 +233,10 @@ pub fn create(
         };
         let created = insert_new(conn, &settings.reference_prefix, org.id, &checked, &intake)?;
         notices::created(conn, &settings.mail, &created, Some(actor), &org.name)?;
-        Ok(created)
+        match input.significant {
+            Some(true) => nis2::set_significant(conn, actor, created, true),
+            _ => Ok(created),
+        }
     })
 }
 
@@ -274,6 +280,33 @@ pub struct IncidentPatch {
     #[serde(default, deserialize_with = "crate::domain::patch::double_option")]
     #[schema(value_type = Option<String>)]
     pub detected_at: Option<Option<String>>,
+    /// `true` marks the incident significant under NIS2 (the reporter side may send this
+    /// field alone); it cannot be withdrawn.
+    pub significant: Option<bool>,
+}
+
+impl IncidentPatch {
+    /// Only the NIS2 mark, which the reporter side may set too.
+    fn only_significant(&self) -> bool {
+        let IncidentPatch {
+            title,
+            description,
+            category,
+            severity,
+            tlp,
+            pap,
+            detected_at,
+            significant,
+        } = self;
+        significant.is_some()
+            && title.is_none()
+            && description.is_none()
+            && category.is_none()
+            && severity.is_none()
+            && tlp.is_none()
+            && pap.is_none()
+            && detected_at.is_none()
+    }
 }
 
 pub fn update(
@@ -282,6 +315,9 @@ pub fn update(
     id: i64,
     patch: IncidentPatch,
 ) -> AppResult<Incident> {
+    if let (true, Some(flag)) = (patch.only_significant(), patch.significant) {
+        return services::nis2::mark(conn, actor, id, flag);
+    }
     authz::require(actor, Action::EditIncident)?;
     let mut errors = FieldErrors::new();
     let title = errors.patched("title", patch.title.as_deref(), text(MAX_TITLE, true));
@@ -355,7 +391,13 @@ pub fn update(
         if details.as_object().is_some_and(|m| !m.is_empty()) {
             append_event(conn, actor, id, "incident.updated", details)?;
         }
-        Ok(after)
+        if before.detected_at != after.detected_at {
+            services::nis2::reschedule(conn, &after)?;
+        }
+        match patch.significant {
+            Some(flag) => services::nis2::set_significant(conn, actor, after, flag),
+            None => Ok(after),
+        }
     })
 }
 

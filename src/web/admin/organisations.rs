@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::{
     authz::{self, Action},
-    domain::{reference_data, OrganisationKind},
+    domain::{nis2::Nis2Entity, reference_data, OrganisationKind},
     error::AppError,
     services::organisations::{self, OrganisationInput, OrganisationPatch},
     services::{rows::Organisation, split_page},
@@ -61,6 +61,8 @@ pub struct OrganisationForm {
     contact_email: String,
     #[serde(default)]
     active: Option<String>,
+    #[serde(default)]
+    nis2_entity: String,
 }
 
 #[derive(Template)]
@@ -72,6 +74,7 @@ struct FormTemplate {
     errors: FormErrors,
     kinds: Vec<Choice>,
     sectors: Vec<Choice>,
+    nis2_entities: Vec<Choice>,
 }
 
 fn form_page(
@@ -104,6 +107,12 @@ fn form_page(
             .map(|s| (s.sector.clone(), page.sector_label(&s.sector))),
         &form.sector,
     ));
+    let nis2_entities = Choice::list(
+        Nis2Entity::ALL
+            .iter()
+            .map(|n| (n.as_str().to_owned(), page.t(&format!("nis2-entity-{n}")))),
+        &form.nis2_entity,
+    );
     let template = FormTemplate {
         page,
         editing,
@@ -111,6 +120,7 @@ fn form_page(
         errors,
         kinds,
         sectors,
+        nis2_entities,
     };
     Ok(render(status, &template.page, &template)?)
 }
@@ -133,6 +143,7 @@ pub async fn create(state: web::Data<AppState>, posted: Submitted<OrganisationFo
         kind: form.kind.clone(),
         sector: non_empty(&form.sector),
         contact_email: non_empty(&form.contact_email),
+        nis2_entity: non_empty(&form.nis2_entity),
     };
     match state
         .db
@@ -161,6 +172,7 @@ pub async fn edit_form(state: web::Data<AppState>, ctx: SignedIn, id: web::Path<
         sector: org.sector.clone().unwrap_or_default(),
         contact_email: org.contact_email.clone().unwrap_or_default(),
         active: org.active.then(|| "on".to_owned()),
+        nis2_entity: org.nis2_entity.clone(),
     };
     form_page(&ctx, Some(org), form, FormErrors::default(), StatusCode::OK)
 }
@@ -178,6 +190,7 @@ pub async fn update(
         sector: Some(non_empty(&form.sector)),
         contact_email: Some(non_empty(&form.contact_email)),
         active: Some(ticked(&form.active)),
+        nis2_entity: non_empty(&form.nis2_entity),
     };
     let result = state
         .db

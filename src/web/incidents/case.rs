@@ -25,6 +25,7 @@ use crate::{
         incidents::{
             case_data::{load, may, CaseData},
             labels::{CategoryGroup, Labels},
+            nis2::{self, Nis2Section},
             utc_to_local_input,
         },
         page::{render, Page},
@@ -88,6 +89,7 @@ pub struct CaseTemplate {
     pub reads_evidence: bool,
     pub may_custody: bool,
     pub may_export: bool,
+    pub nis2: Option<Nis2Section>,
 }
 
 impl CaseTemplate {
@@ -219,7 +221,7 @@ pub async fn page(
     failed: Failed,
     notice: Option<&str>,
 ) -> WebResult {
-    let d = run(state, &ctx.actor, move |conn, actor| load(conn, actor, id)).await?;
+    let mut d = run(state, &ctx.actor, move |conn, actor| load(conn, actor, id)).await?;
     let status = failed.status();
     let mut page = ctx.page("inc-case-title").with_notice(notice);
     page.title = format!("{} · {}", d.incident.reference, d.incident.title);
@@ -229,6 +231,10 @@ pub async fn page(
     let from = Status::parse(&i.status).unwrap_or(Status::New);
     let (assignees, share_organisations) = people_choices(&page, &d);
     let edit = |field: &str, stored: &str| edited(&failed, field, stored);
+    let nis2 = d
+        .nis2
+        .take()
+        .map(|n| nis2::section(&page, actor, n, &failed));
     let template = CaseTemplate {
         categories: l.categories(&edit("category", &i.category)),
         severities: severities(&page, &l, i, &failed),
@@ -261,6 +267,7 @@ pub async fn page(
         may_custody: may(actor, Action::RecordCustody),
         may_export: may(actor, Action::ReadAudit),
         offers: offers(&page, actor, from),
+        nis2,
         failed,
         no_errors: FormErrors::default(),
         d,

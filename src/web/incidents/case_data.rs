@@ -13,7 +13,10 @@ use crate::{
         },
         Page as DbPage,
     },
-    web::incidents::names::{self, Names},
+    web::incidents::{
+        names::{self, Names},
+        nis2::{self, Nis2Data},
+    },
 };
 
 pub struct EvidenceItem {
@@ -34,6 +37,8 @@ pub struct CaseData {
     pub evidence: Vec<EvidenceItem>,
     pub staff: Vec<User>,
     pub names: Names,
+    /// The NIS2 reporting section: for readers of reports, on incidents of NIS2 entities.
+    pub nis2: Option<Nis2Data>,
 }
 
 pub fn may(actor: &Actor, action: Action) -> bool {
@@ -77,6 +82,7 @@ pub fn load(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<CaseData> {
             evidence.push(EvidenceItem { item, custody });
         }
     }
+    let nis2 = nis2::load(conn, actor, id, incident.organisation_id)?;
     let staff = names::staff(conn, actor)?;
     let people = comments
         .iter()
@@ -84,6 +90,10 @@ pub fn load(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<CaseData> {
         .chain(tasks.iter().map(|t| t.assignee_id))
         .chain(history.iter().map(|e| e.actor_id))
         .chain(evidence.iter().map(|e| e.item.collected_by))
+        .chain(
+            nis2.iter()
+                .flat_map(|n| n.reports.iter().map(|r| r.submitted_by)),
+        )
         .chain([incident.assignee_id, incident.reporter_id])
         .flatten()
         .collect::<Vec<_>>();
@@ -100,5 +110,6 @@ pub fn load(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<CaseData> {
         evidence,
         staff,
         names,
+        nis2,
     })
 }

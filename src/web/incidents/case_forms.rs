@@ -63,6 +63,7 @@ pub async fn edit(
         tlp: non_empty(&form.tlp),
         pap: non_empty(&form.pap),
         detected_at: Some(detected_at),
+        significant: None,
     };
     let actor = ctx.actor.clone();
     let result = state

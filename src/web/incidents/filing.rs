@@ -38,6 +38,9 @@ pub struct FilingForm {
     pub detected_at: String,
     #[serde(default)]
     pub organisation_id: String,
+    /// A ticked "significant (NIS2)" box.
+    #[serde(default)]
+    pub significant: String,
 }
 
 #[derive(Template)]
@@ -125,6 +128,7 @@ pub async fn create(state: web::Data<AppState>, posted: Submitted<FilingForm>) -
             true => Some(form.organisation_id.trim().parse().unwrap_or(0)),
             false => None,
         },
+        significant: (!form.significant.is_empty()).then_some(true),
     };
     let (actor, settings) = (ctx.actor.clone(), state.settings.clone());
     match state

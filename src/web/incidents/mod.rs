@@ -12,6 +12,7 @@ pub mod filing;
 pub mod labels;
 pub mod list;
 pub mod names;
+pub mod nis2;
 pub mod queue;
 pub mod refusal;
 
@@ -63,6 +64,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/incidents/{id}/observables/import",
         web::post().to(collaboration::import_observables),
+    )
+    .route("/incidents/{id}/significant", web::post().to(nis2::mark))
+    .route("/incidents/{id}/reports", web::post().to(nis2::submit))
+    .route(
+        "/incidents/{id}/reports/request",
+        web::post().to(nis2::request),
+    )
+    .route(
+        "/incidents/{id}/reports/{report_id}/acknowledge",
+        web::post().to(nis2::acknowledge),
     )
     .route("/incidents/{id}/evidence", web::post().to(evidence::upload))
     .route(

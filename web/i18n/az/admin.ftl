@@ -49,3 +49,8 @@ sla-intro = Hər ciddilik səviyyəsi üçün hadisənin bildirilməsindən qəb
 sla-ack-minutes = Qəbul etmə (dəqiqə)
 sla-contain-minutes = Məhdudlaşdırma (dəqiqə)
 sla-resolve-minutes = Həll etmə (dəqiqə)
+
+field-nis2-entity = NIS2 subyekti
+nis2-entity-essential = Əsas subyekt
+nis2-entity-important = Vacib subyekt
+nis2-entity-none = NIS2 subyekti deyil

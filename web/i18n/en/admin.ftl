@@ -49,3 +49,8 @@ sla-intro = Minutes from the report until an incident of each severity must be a
 sla-ack-minutes = Acknowledge (minutes)
 sla-contain-minutes = Contain (minutes)
 sla-resolve-minutes = Resolve (minutes)
+
+field-nis2-entity = NIS2 entity
+nis2-entity-essential = Essential entity
+nis2-entity-important = Important entity
+nis2-entity-none = Not a NIS2 entity

@@ -49,3 +49,8 @@ sla-intro = Минуты от сообщения до подтверждения
 sla-ack-minutes = Подтверждение (минуты)
 sla-contain-minutes = Локализация (минуты)
 sla-resolve-minutes = Решение (минуты)
+
+field-nis2-entity = Субъект NIS2
+nis2-entity-essential = Основной субъект
+nis2-entity-important = Важный субъект
+nis2-entity-none = Не субъект NIS2

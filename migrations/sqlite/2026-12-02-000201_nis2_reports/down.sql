@@ -1,0 +1,3 @@
+DROP TABLE incident_reports;
+DROP TABLE significant_incidents;
+ALTER TABLE organisations DROP COLUMN nis2_entity;
