@@ -19,6 +19,7 @@ mod incidents;
 mod mail;
 mod metrics;
 mod nis2;
+mod nis2_clock;
 mod notifications;
 mod observables;
 mod openapi;

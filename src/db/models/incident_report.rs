@@ -166,3 +166,27 @@ pub fn significant_among(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<i64>
         .select(significant_incidents::incident_id)
         .load(conn)
 }
+
+/// Rows that may owe the clock an alert: stages not yet submitted, and early warnings not yet
+/// answered.
+pub fn watched(conn: &mut DbConn) -> QueryResult<Vec<IncidentReport>> {
+    incident_reports::table
+        .filter(
+            incident_reports::submitted_at
+                .is_null()
+                .or(incident_reports::ack_due_at
+                    .is_not_null()
+                    .and(incident_reports::acknowledged_at.is_null())),
+        )
+        .order(incident_reports::id.asc())
+        .select(incident_reports::all_columns)
+        .load(conn)
+}
+
+/// Which of `ids` a correction supersedes.
+pub fn superseded_among(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    incident_reports::table
+        .filter(incident_reports::supersedes.eq_any(ids.to_vec()))
+        .select(incident_reports::supersedes.assume_not_null())
+        .load(conn)
+}

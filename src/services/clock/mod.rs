@@ -10,9 +10,11 @@
 //! outbox rows and, for a breach, the `deadline.breached` audit event are written in the same
 //! transaction, so the alert, its mail and its trail exist together or not at all.
 //!
-//! A source is a [`DeadlineSource`]; [`sources`] lists them (the SLA clocks of incidents here;
+//! A source is a [`DeadlineSource`]; [`sources`] lists them (the SLA clocks of incidents and the
+//! NIS2 reporting stages here;
 //! `docs/DEADLINES.md` explains how to add one).
 
+pub mod nis2;
 pub mod sla;
 
 use std::collections::HashSet;
@@ -75,7 +77,7 @@ pub trait DeadlineSource: Send + Sync {
 
 /// Every source the clock asks, in order.
 pub fn sources() -> Vec<Box<dyn DeadlineSource>> {
-    vec![Box::new(sla::SlaClocks)]
+    vec![Box::new(sla::SlaClocks), Box::new(nis2::ReportClocks)]
 }
 
 /// What one step did.

@@ -286,7 +286,7 @@ pub fn sla_alert(
         Some(id) => notify::user_recipient(conn, id)?,
         None => None,
     };
-    let mut to: Vec<Recipient> = match (&assignee, alert) {
+    let to: Vec<Recipient> = match (&assignee, alert) {
         (Some(person), Alert::Warning) => vec![person.clone()],
         (None, Alert::Warning) => notify::active_coordinators(conn)?,
         (_, Alert::Breach) => {
@@ -295,7 +295,38 @@ pub fn sla_alert(
             people
         }
     };
-    to.dedup_by(|a, b| a.email.eq_ignore_ascii_case(&b.email));
+    deadline_mail(conn, incident, kind, due_at, alert, to)
+}
+
+/// A NIS2 reporting deadline's alert (a stage, or the CERT's answer to an early warning): a
+/// warning to the reporting organisation's reporters and the duty mailbox; a breach to the same
+/// plus every coordinator.
+pub fn nis2_alert(
+    conn: &mut DbConn,
+    mail: &MailSettings,
+    incident: &Incident,
+    kind: &str,
+    due_at: chrono::NaiveDateTime,
+    alert: Alert,
+) -> AppResult<()> {
+    let mut to = notify::with_role(conn, Role::Reporter, Some(incident.organisation_id))?;
+    to.extend(notify::duty_mailbox(mail));
+    if alert == Alert::Breach {
+        to.extend(notify::active_coordinators(conn)?);
+    }
+    deadline_mail(conn, incident, kind, due_at, alert, to)
+}
+
+/// The clock's mail about deadline `kind` of `incident`.
+fn deadline_mail(
+    conn: &mut DbConn,
+    incident: &Incident,
+    kind: &str,
+    due_at: chrono::NaiveDateTime,
+    alert: Alert,
+    to: Vec<Recipient>,
+) -> AppResult<()> {
+    // `enqueue_all` sends once per address.
     let mail_kind = match alert {
         Alert::Warning => MailKind::DeadlineWarning,
         Alert::Breach => MailKind::DeadlineBreached,
