@@ -10,6 +10,7 @@ pub mod feed;
 pub mod filters;
 pub mod i18n;
 pub mod report;
+pub mod risk_export;
 pub mod risk_filters;
 pub mod views;
 

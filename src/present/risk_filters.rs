@@ -12,7 +12,7 @@ use crate::{
     services::rows::{RiskFilter, RiskOrder},
 };
 
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RiskQuery {
     pub organisation_id: Option<String>,

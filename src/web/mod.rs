@@ -24,6 +24,7 @@ pub mod page;
 pub mod profile;
 pub mod public;
 pub mod registry;
+pub mod risks;
 pub mod static_files;
 
 /// Translations are shared with the printable case report, which the API serves as well.
@@ -37,6 +38,7 @@ pub use page::{render, see_other, Page};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use admin::{organisations, sla, users};
     cfg.configure(incidents::routes);
+    cfg.configure(risks::routes);
     cfg.route("/", web::get().to(home::home))
         .route("/static/{path:.*}", web::get().to(static_files::serve))
         .service(
@@ -178,6 +180,29 @@ mod tests {
                 .iter()
                 .map(|s| format!("sector-{}", s.sector)),
         );
+        keys.extend(
+            [
+                "nav-risks",
+                "nav-vulnerabilities",
+                "nav-exposure",
+                "risks-title",
+                "risk-title",
+            ]
+            .map(String::from),
+        );
+        for level in crate::domain::risk::RiskLevel::ALL {
+            keys.push(format!("risks-level-{level}"));
+        }
+        for treatment in crate::domain::risk::Treatment::ALL {
+            keys.push(format!("risks-treatment-{treatment}"));
+        }
+        for status in crate::domain::risk::VulnerabilityStatus::ALL {
+            keys.push(format!("vulns-status-{status}"));
+        }
+        for n in 1..=5 {
+            keys.push(format!("risks-likelihood-{n}"));
+            keys.push(format!("risks-impact-{n}"));
+        }
         for status in [400, 403, 404, 405, 409, 413, 429, 500, 503] {
             keys.push(format!("error-{status}-title"));
             keys.push(format!("error-{status}-text"));

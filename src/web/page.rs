@@ -214,6 +214,11 @@ impl Page {
         if authz::allows(user.role, Action::ReadAssets) {
             links.push(("/assets", "nav-assets"));
         }
+        if authz::allows(user.role, Action::ReadRisks) {
+            links.push(("/risks", "nav-risks"));
+            links.push(("/vulnerabilities", "nav-vulnerabilities"));
+            links.push(("/exposure", "nav-exposure"));
+        }
         links.push(("/profile", "nav-profile"));
         let path = self.path.split('?').next().unwrap_or("/");
         links

@@ -12,9 +12,10 @@ use serde::Deserialize;
 use crate::{
     auth::Actor,
     authz::{self, Action},
-    domain::{asset::AssetKind, reference_data},
+    domain::{asset::AssetKind, reference_data, risk::VulnerabilityStatus},
     error::AppError,
     services::assets::{self as service, AssetIncident, AssetInput, AssetPatch},
+    services::vulnerabilities::{self, AssetVulnerabilities},
     services::{
         rows::{Asset, AssetFilter},
         split_page,
@@ -233,6 +234,20 @@ struct FormTemplate {
     errors: FormErrors,
     choices: Choices,
     staff: bool,
+    /// The asset's vulnerabilities and KEV proposals, for those who may see risks.
+    vulns: Option<AssetVulnerabilities>,
+    may_link: bool,
+}
+
+impl FormTemplate {
+    /// The statuses a linked vulnerability may take, the current one selected.
+    fn statuses(&self, current: &str) -> Vec<Choice> {
+        let items = VulnerabilityStatus::ALL.iter().map(|s| {
+            let s = s.as_str();
+            (s.to_owned(), self.page.t(&format!("vulns-status-{s}")))
+        });
+        Choice::list(items, current)
+    }
 }
 
 async fn form_page(
@@ -256,6 +271,18 @@ async fn form_page(
     let org_id = asset
         .as_ref()
         .map_or(ctx.actor.organisation_id, |a| a.organisation_id);
+    let vulns = match asset.as_ref().map(|a| a.id) {
+        Some(id) if authz::allows(ctx.actor.role, Action::ReadRisks) => {
+            let actor = ctx.actor.clone();
+            Some(
+                state
+                    .db
+                    .run(move |conn| vulnerabilities::of_asset(conn, &actor, id))
+                    .await?,
+            )
+        }
+        _ => None,
+    };
     let template = FormTemplate {
         page,
         organisation: organisation_names.get(&org_id).cloned().unwrap_or_default(),
@@ -265,6 +292,8 @@ async fn form_page(
         errors,
         choices,
         staff: authz::allows(ctx.actor.role, Action::ManageAssets),
+        vulns,
+        may_link: authz::allows(ctx.actor.role, Action::ManageRisks),
     };
     Ok(render(status, &template.page, &template)?)
 }
