@@ -386,18 +386,23 @@ pub fn exposure(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Exposure>> {
     authz::require(actor, Action::ReadRisks)?;
     let only = authz::risk_scope(actor).only();
     let mut by_asset: Vec<Exposure> = Vec::new();
+    let mut index: HashMap<i64, usize> = HashMap::new();
     for (_, asset, vulnerability) in rows::open_links(conn, only)? {
         let weight = exposure_weight(asset.criticality, vulnerability.kev, vulnerability.epss_ppm);
-        match by_asset.iter_mut().find(|e| e.asset.id == asset.id) {
-            Some(entry) => {
+        match index.get(&asset.id) {
+            Some(&at) => {
+                let entry = &mut by_asset[at];
                 entry.weight = entry.weight.max(weight);
                 entry.reasons.push(vulnerability);
             }
-            None => by_asset.push(Exposure {
-                asset,
-                weight,
-                reasons: vec![vulnerability],
-            }),
+            None => {
+                index.insert(asset.id, by_asset.len());
+                by_asset.push(Exposure {
+                    asset,
+                    weight,
+                    reasons: vec![vulnerability],
+                });
+            }
         }
     }
     for entry in &mut by_asset {

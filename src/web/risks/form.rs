@@ -196,6 +196,11 @@ pub fn choices(
     if !staff || form.owner_id == me.to_string() {
         owners.push((me.to_string(), page.t("risks-owner-me")));
     }
+    // Someone else already owns it: kept as a choice, so saving the form does not clear it.
+    let current = form.owner_id.trim();
+    if !current.is_empty() && current != me.to_string() {
+        owners.push((current.to_owned(), format!("#{current}")));
+    }
     RiskChoices {
         organisations: Choice::list(organisations, &form.organisation_id),
         threats: threat_choices(page, &form.threat, "assets-choose"),
