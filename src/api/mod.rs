@@ -18,6 +18,7 @@ pub mod reply;
 pub mod reports;
 pub mod risks;
 pub mod sla;
+pub mod stats;
 pub mod users;
 pub mod vulnerabilities;
 
@@ -183,6 +184,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/exposure", web::get().to(vulnerabilities::exposure))
                 .route("/sla-policies", web::get().to(sla::list))
                 .route("/sla-policies/{severity}", web::put().to(sla::update))
+                .route("/stats/kpis", web::get().to(stats::kpis))
+                .route("/stats/dashboard", web::get().to(stats::dashboard))
+                .route("/stats/national", web::get().to(stats::national))
                 .route("/admin/outbox", web::get().to(outbox::list))
                 .route("/admin/outbox/{id}/retry", web::post().to(outbox::retry)),
         );

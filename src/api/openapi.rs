@@ -57,6 +57,7 @@ pub const NO_DATABASE: &[(&str, &str)] = &[("get", "/healthz"), ("get", "/metric
         risks::link_incident, risks::link_vulnerability,
         vulnerabilities::import, vulnerabilities::create, vulnerabilities::list, vulnerabilities::get,
         vulnerabilities::link_asset, vulnerabilities::of_asset, vulnerabilities::exposure,
+        stats::kpis, stats::dashboard, stats::national,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldErrors)),
     modifiers(&SecuritySchemes, &StandardResponses),
@@ -77,6 +78,7 @@ pub const NO_DATABASE: &[(&str, &str)] = &[("get", "/healthz"), ("get", "/metric
         (name = "risks", description = "The risk register, the threat catalogue and the heat map's data"),
         (name = "vulnerabilities", description = "KEV and EPSS imports, CVSS-scored CVEs, asset vulnerabilities and exposure"),
         (name = "deadlines", description = "SLA targets per severity (the clock that watches them: docs/DEADLINES.md)"),
+        (name = "stats", description = "Performance indicators, the situation dashboard and publishable statistics"),
     )
 )]
 pub struct ApiDoc;

@@ -81,6 +81,12 @@ pub enum Action {
     RequestReports,
     /// Answer an early warning.
     AcknowledgeReports,
+    /// The situation dashboard: every open incident at a glance.
+    ReadDashboard,
+    /// Performance indicators over the incidents one sees (reporters: their organisation's).
+    ReadIndicators,
+    /// The national statistics prepared for publication.
+    ReadNationalStats,
 }
 
 pub fn allows(role: Role, action: Action) -> bool {
@@ -111,6 +117,8 @@ pub fn allows(role: Role, action: Action) -> bool {
         SubmitReports => matches!(role, Admin | Coordinator | Responder | Reporter),
         RequestReports => role.is_cert_staff(),
         AcknowledgeReports => matches!(role, Admin | Coordinator),
+        ReadDashboard | ReadNationalStats => role.is_cert_staff() || role == Auditor,
+        ReadIndicators => role != Liaison,
     }
 }
 

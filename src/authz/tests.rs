@@ -71,6 +71,12 @@ fn policy_table() {
         (SubmitReports, &[Admin, Coordinator, Responder, Reporter]),
         (RequestReports, &[Admin, Coordinator, Responder]),
         (AcknowledgeReports, &[Admin, Coordinator]),
+        (ReadDashboard, &[Admin, Coordinator, Responder, Auditor]),
+        (ReadNationalStats, &[Admin, Coordinator, Responder, Auditor]),
+        (
+            ReadIndicators,
+            &[Admin, Coordinator, Responder, Auditor, Reporter],
+        ),
     ];
     for (action, allowed) in expected {
         for role in Role::ALL {

@@ -74,6 +74,8 @@ pub struct Settings {
     /// How often the deadline clock looks for warnings and breaches to send; `None` (set to 0):
     /// this node runs no clock.
     pub clock_poll: Option<std::time::Duration>,
+    /// Published statistics withhold every count below this (shown as "< n").
+    pub stats_min_cell: u64,
 }
 
 impl Settings {
@@ -123,6 +125,7 @@ impl Settings {
             evidence_max_bytes: web.evidence_max_bytes,
             metrics_token: security.metrics_token,
             clock_poll: (clock_poll > 0).then(|| std::time::Duration::from_secs(clock_poll)),
+            stats_min_cell: web.stats_min_cell,
         })
     }
 }

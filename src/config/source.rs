@@ -61,6 +61,7 @@ pub(super) struct FileSettings {
     pub session_idle_minutes: Option<i64>,
     pub session_max_hours: Option<i64>,
     pub evidence_max_bytes: Option<u64>,
+    pub stats_min_cell: Option<u64>,
     pub metrics_token: Option<Secret>,
     pub clock_poll_seconds: Option<u64>,
 }

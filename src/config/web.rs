@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use anyhow::{anyhow, bail};
 
-use super::source::{number, pick, Env, FileSettings};
+use super::source::{number, number_in, pick, Env, FileSettings};
 
 pub const DEFAULT_EVIDENCE_MAX_BYTES: u64 = 1024 * 1024 * 1024;
 /// 1 TiB: a sanity bound against a mistyped limit, far above what one upload should carry.
@@ -17,6 +17,7 @@ pub(super) struct WebSection {
     pub cert_name: String,
     pub reference_prefix: String,
     pub evidence_max_bytes: u64,
+    pub stats_min_cell: u64,
 }
 
 pub(super) fn load(env: &dyn Env, file: &mut FileSettings) -> anyhow::Result<WebSection> {
@@ -42,7 +43,9 @@ pub(super) fn load(env: &dyn Env, file: &mut FileSettings) -> anyhow::Result<Web
     if !(1..=MAX_EVIDENCE_MAX_BYTES).contains(&evidence_max_bytes) {
         bail!("QALXAN_EVIDENCE_MAX_BYTES must be between 1 and {MAX_EVIDENCE_MAX_BYTES} (1 TiB)");
     }
+    let stats_min_cell = number_in(env, "STATS_MIN_CELL", file.stats_min_cell, 3, (1, 1000))?;
     Ok(WebSection {
+        stats_min_cell,
         bind,
         base_url,
         cert_name: pick(env, "CERT_NAME", file.cert_name.take(), |v| v)

@@ -6,6 +6,7 @@ pub mod evidence;
 pub mod identity;
 pub mod incident;
 pub mod nis2;
+pub mod kpi;
 pub mod notification;
 pub mod observable;
 pub mod patch;

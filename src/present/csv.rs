@@ -5,23 +5,25 @@ use crate::{domain::time, services::rows::AuditEvent};
 /// Most rows one CSV download holds; `X-Next-Cursor` continues from there.
 pub const CSV_MAX_ROWS: i64 = 50_000;
 
+/// One RFC 4180 cell. Text cells that a spreadsheet would run as a formula get a leading `'`.
+pub fn cell(out: &mut String, value: &str, text: bool) {
+    let risky = text && value.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let value = if risky {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        out.push_str(&value.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(&value);
+    }
+}
+
 /// RFC 4180 CSV. Text cells that a spreadsheet would run as a formula get a leading `'`.
 pub fn to_csv(rows: &[AuditEvent]) -> String {
-    fn cell(out: &mut String, value: &str, text: bool) {
-        let risky = text && value.starts_with(['=', '+', '-', '@', '\t', '\r']);
-        let value = if risky {
-            format!("'{value}")
-        } else {
-            value.to_owned()
-        };
-        if value.contains([',', '"', '\n', '\r']) {
-            out.push('"');
-            out.push_str(&value.replace('"', "\"\""));
-            out.push('"');
-        } else {
-            out.push_str(&value);
-        }
-    }
     let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
     let mut out = String::from(
         "id,stream,seq,at,actor_id,actor_ip,action,entity_type,entity_id,incident_id,details,prev_hash,hash\r\n",

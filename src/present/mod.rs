@@ -3,7 +3,9 @@
 //! report, evidence streaming and translations. It sits beside the edges and below them: it
 //! calls services and never `api` or `web`, so neither edge needs to import the other.
 
+pub mod charts;
 pub mod csv;
+pub mod dashboard;
 pub mod evidence;
 pub mod export;
 pub mod feed;
@@ -12,6 +14,7 @@ pub mod i18n;
 pub mod report;
 pub mod risk_export;
 pub mod risk_filters;
+pub mod stats;
 pub mod views;
 
 #[cfg(test)]

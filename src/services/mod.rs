@@ -23,6 +23,7 @@ pub mod risks;
 pub mod rows;
 pub mod sessions;
 pub mod sla;
+pub mod stats;
 pub mod users;
 pub mod vulnerabilities;
 

@@ -6,7 +6,7 @@ pub use crate::db::models::{
     audit::{AuditEvent, AuditFilter},
     collaboration::{Comment, Share, Task},
     evidence::{CustodyEvent, Evidence},
-    incident::{Incident, IncidentFilter},
+    incident::{Incident, IncidentFilter, OverdueKind, OPEN_STATUSES},
     incident_report::IncidentReport,
     observable::Observable,
     organisation::Organisation,

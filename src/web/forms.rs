@@ -62,6 +62,21 @@ impl FormErrors {
             .or_insert(message);
     }
 
+    /// The checks of a query-string form: no messages and 200, or the messages and their status.
+    pub fn checked(
+        page: &Page,
+        errors: crate::error::FieldErrors,
+    ) -> Result<(Self, actix_web::http::StatusCode), AppError> {
+        match errors.into_result() {
+            Ok(()) => Ok((Self::default(), actix_web::http::StatusCode::OK)),
+            Err(e) => {
+                let errors = Self::from_error(page, e)?;
+                let status = errors.status();
+                Ok((errors, status))
+            }
+        }
+    }
+
     /// A validation or conflict refusal as messages in the page's language; any other error is
     /// handed back for the error page.
     pub fn from_error(page: &Page, error: AppError) -> Result<Self, AppError> {
@@ -149,6 +164,11 @@ pub fn ticked(value: &Option<String>) -> bool {
 pub fn non_empty(value: &str) -> Option<String> {
     let trimmed = value.trim();
     (!trimmed.is_empty()).then(|| trimmed.to_owned())
+}
+
+/// A form field as an optional value: blank means "not given".
+pub fn given(value: &str) -> Option<String> {
+    (!value.trim().is_empty()).then(|| value.to_owned())
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ pub mod public;
 pub mod registry;
 pub mod risks;
 pub mod static_files;
+pub mod stats;
 
 /// Translations are shared with the printable case report, which the API serves as well.
 pub use crate::present::i18n;
@@ -69,6 +70,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .post(public::track_post),
         )
         .route("/track/{code}", web::get().to(public::track))
+        .route("/dashboard", web::get().to(stats::dashboard))
+        .route("/stats", web::get().to(stats::kpis))
+        .route("/stats.csv", web::get().to(stats::kpis_csv))
+        .route("/stats/national", web::get().to(stats::national))
         .route("/audit", web::get().to(audit::log))
         .route("/audit/csv", web::get().to(audit::csv))
         .route("/audit/verify", web::post().to(audit::verify))
@@ -143,6 +148,42 @@ mod tests {
             "nav-users",
             "nav-organisations",
             "nav-incidents",
+            "nav-dashboard",
+            "nav-stats",
+            "dash-title",
+            "stats-title",
+            "national-title",
+            "stats-total",
+            "stats-seconds",
+            "stats-minutes",
+            "stats-hours",
+            "stats-days",
+            "stats-trend-title",
+            "stats-volume-class",
+            "stats-volume-sector",
+            "stats-axis-month",
+            "stats-axis-hours",
+            "stats-axis-class",
+            "stats-axis-sector",
+            "dash-axis-day",
+            "stats-axis-category",
+            "dash-axis-incidents",
+            "dash-daily-title",
+            "dash-open-total",
+            "dash-unassigned",
+            "dash-overdue-ack",
+            "dash-overdue-contain",
+            "dash-overdue-resolve",
+            "dash-intake-24h",
+            "dash-intake-7d",
+            "national-whole-year",
+            "national-quarter",
+            "inc-filter-open",
+            "inc-filter-reported_from",
+            "inc-filter-reported_before",
+            "inc-filter-sector",
+            "inc-filter-class",
+            "inc-filter-overdue",
             "sector-none",
             "error-csrf-text",
             "err-email-taken",
@@ -165,6 +206,11 @@ mod tests {
         .iter()
         .map(|k| k.to_string())
         .collect();
+        keys.extend(
+            crate::domain::kpi::GroupBy::ALL
+                .iter()
+                .map(|g| format!("stats-group-{}", g.as_str())),
+        );
         for role in Role::ALL {
             keys.push(format!("role-{role}"));
             keys.push(format!("home-role-{role}"));

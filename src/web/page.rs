@@ -199,6 +199,12 @@ impl Page {
         if authz::allows(user.role, Action::ReadIncidents) {
             links.push(("/incidents", "nav-incidents"));
         }
+        if authz::allows(user.role, Action::ReadDashboard) {
+            links.push(("/dashboard", "nav-dashboard"));
+        }
+        if authz::allows(user.role, Action::ReadIndicators) {
+            links.push(("/stats", "nav-stats"));
+        }
         if authz::allows(user.role, Action::ManageUsers) {
             links.push(("/admin/users", "nav-users"));
         }

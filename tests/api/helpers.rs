@@ -22,6 +22,15 @@ use serde_json::{json, Value};
 pub const ADMIN_EMAIL: &str = "admin@cert.test";
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// The workflow stamps `TestApp::set_stamps` writes.
+#[derive(Clone, Copy, Debug)]
+pub struct Stamps {
+    pub reported: chrono::NaiveDateTime,
+    pub acknowledged: Option<chrono::NaiveDateTime>,
+    pub contained: Option<chrono::NaiveDateTime>,
+    pub closed: Option<chrono::NaiveDateTime>,
+}
+
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
@@ -210,12 +219,27 @@ impl TestApp {
 
     /// A new organisation of `kind`, created directly through the service layer.
     pub async fn organisation(&self, kind: &str) -> i64 {
-        self.organisation_with(kind, None).await
+        self.organisation_full(kind, None, None).await
     }
 
     /// The same, with a NIS2 status (`essential`, `important`, `none`).
     pub async fn organisation_with(&self, kind: &str, nis2_entity: Option<&str>) -> i64 {
+        self.organisation_full(kind, None, nis2_entity).await
+    }
+
+    /// A new organisation of `kind` in a NIS2 sector (or none).
+    pub async fn organisation_in(&self, kind: &str, sector: Option<&str>) -> i64 {
+        self.organisation_full(kind, sector, None).await
+    }
+
+    async fn organisation_full(
+        &self,
+        kind: &str,
+        sector: Option<&str>,
+        nis2_entity: Option<&str>,
+    ) -> i64 {
         let kind = kind.to_owned();
+        let sector = sector.map(str::to_owned);
         let nis2_entity = nis2_entity.map(str::to_owned);
         self.db
             .run(move |c| {
@@ -225,7 +249,7 @@ impl TestApp {
                     OrganisationInput {
                         name: format!("{kind} {}", uuid::Uuid::new_v4().simple()),
                         kind,
-                        sector: None,
+                        sector,
                         contact_email: None,
                         nis2_entity,
                     },
@@ -234,6 +258,29 @@ impl TestApp {
             .await
             .expect("organisation created")
             .id
+    }
+
+    /// Puts an incident's workflow stamps at known times (the clock of a test is the database):
+    /// the report (and its acknowledgement deadline, 24 h later), acknowledgement, containment
+    /// and closure.
+    pub async fn set_stamps(&self, id: i64, stamps: Stamps) {
+        use diesel::prelude::*;
+        use qalxan::db::schema::incidents::dsl as i;
+        self.db
+            .run(move |c| {
+                diesel::update(i::incidents.find(id))
+                    .set((
+                        i::reported_at.eq(stamps.reported),
+                        i::ack_due_at.eq(stamps.reported + chrono::Duration::hours(24)),
+                        i::acknowledged_at.eq(stamps.acknowledged),
+                        i::contained_at.eq(stamps.contained),
+                        i::closed_at.eq(stamps.closed),
+                    ))
+                    .execute(c)?;
+                Ok(())
+            })
+            .await
+            .expect("stamps set");
     }
 
     /// A signed-in user with `role`: CERT roles join the CERT, others a new organisation

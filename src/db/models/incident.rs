@@ -4,7 +4,7 @@ use diesel::{prelude::*, sql_types};
 use crate::{
     authz::IncidentScope,
     db::{
-        schema::{incident_shares, incidents},
+        schema::{incident_shares, incidents, organisations},
         DbConn,
     },
     domain::deadline::{no_deadline, DueTimes, SlaFacts},
@@ -145,6 +145,18 @@ pub struct IncidentFilter {
     pub sort_due: bool,
     /// With `sort_due`: the page after this (due key, id), from the cursor.
     pub after_due: Option<(NaiveDateTime, i64)>,
+    /// Only incidents whose severity is not assessed yet.
+    pub no_severity: bool,
+    /// Any of these categories (an RSIT class is the list of its types).
+    pub categories: Vec<String>,
+    /// The reporting organisation's sector; `Some(None)`: organisations without one.
+    pub sector: Option<Option<String>>,
+    /// Reported at or after this time.
+    pub reported_from: Option<NaiveDateTime>,
+    /// Reported before this time.
+    pub reported_before: Option<NaiveDateTime>,
+    /// Open and past a deadline of one kind (`ack`, `contain`, `resolve`) not met at this time.
+    pub overdue_kind: Option<(OverdueKind, NaiveDateTime)>,
 }
 
 /// The next pending SLA deadline as SQL, the rule of `SlaFacts::next_pending`: acknowledgement
@@ -154,6 +166,20 @@ pub const NEXT_DUE: &str = "(CASE WHEN acknowledged_at IS NULL THEN ack_due_at \
      WHEN closed_at IS NOT NULL THEN NULL \
      WHEN contained_at IS NULL THEN COALESCE(contain_due_at, resolve_due_at) \
      ELSE resolve_due_at END)";
+
+/// The statuses of incidents still being worked.
+pub const OPEN_STATUSES: [&str; 5] = ["new", "triage", "containment", "eradication", "recovery"];
+
+/// The kinds of deadline the dashboard counts as overdue, each on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OverdueKind {
+    /// Not acknowledged by `ack_due_at`.
+    Acknowledge,
+    /// Not contained by `contain_due_at`.
+    Contain,
+    /// Not closed by `resolve_due_at`.
+    Resolve,
+}
 
 /// The visibility rule of the policy, as SQL: every read and list of incidents goes through it.
 pub fn visible_to(
@@ -210,28 +236,49 @@ pub fn update(conn: &mut DbConn, id: i64, changes: &IncidentChanges) -> QueryRes
         .get_result(conn)
 }
 
-/// Newest first, keyset-paginated by id, filtered in SQL by the caller's scope.
-pub fn list(
-    conn: &mut DbConn,
-    scope: IncidentScope,
-    filter: &IncidentFilter,
-    page: Page,
-) -> QueryResult<Vec<Incident>> {
-    let mut query = incidents::table
-        .filter(visible_to(scope))
-        .select(incidents::all_columns)
-        .into_boxed();
+type Boxed<'a> = incidents::BoxedQuery<'a, Backend>;
+
+/// The incidents a scope sees that match a filter, as one boxed query (for lists and counts).
+fn matching(scope: IncidentScope, filter: &IncidentFilter) -> Boxed<'static> {
+    let mut query = incidents::table.filter(visible_to(scope)).into_boxed();
     if !filter.statuses.is_empty() {
         query = query.filter(incidents::status.eq_any(filter.statuses.clone()));
     }
     if let Some(severity) = &filter.severity {
         query = query.filter(incidents::severity.eq(severity.clone()));
     }
+    if filter.no_severity {
+        query = query.filter(incidents::severity.is_null());
+    }
     if let Some(category) = &filter.category {
         query = query.filter(incidents::category.eq(category.clone()));
     }
+    if !filter.categories.is_empty() {
+        query = query.filter(incidents::category.eq_any(filter.categories.clone()));
+    }
     if let Some(org) = filter.organisation_id {
         query = query.filter(incidents::organisation_id.eq(org));
+    }
+    match &filter.sector {
+        Some(Some(sector)) => {
+            query = query.filter(
+                incidents::organisation_id.eq_any(
+                    organisations::table
+                        .filter(organisations::sector.eq(sector.clone()))
+                        .select(organisations::id),
+                ),
+            )
+        }
+        Some(None) => {
+            query = query.filter(
+                incidents::organisation_id.eq_any(
+                    organisations::table
+                        .filter(organisations::sector.is_null())
+                        .select(organisations::id),
+                ),
+            )
+        }
+        None => {}
     }
     match filter.assignee_id {
         Some(Some(id)) => query = query.filter(incidents::assignee_id.eq(id)),
@@ -249,6 +296,35 @@ pub fn list(
             .bind::<sql_types::Timestamp, _>(now);
         query = query.filter(overdue);
     }
+    if let Some(from) = filter.reported_from {
+        query = query.filter(incidents::reported_at.ge(from));
+    }
+    if let Some(before) = filter.reported_before {
+        query = query.filter(incidents::reported_at.lt(before));
+    }
+    if let Some((kind, at)) = filter.overdue_kind {
+        query = query.filter(incidents::status.eq_any(OPEN_STATUSES));
+        query = match kind {
+            OverdueKind::Acknowledge => query
+                .filter(incidents::acknowledged_at.is_null())
+                .filter(incidents::ack_due_at.le(at)),
+            OverdueKind::Contain => query
+                .filter(incidents::contained_at.is_null())
+                .filter(incidents::contain_due_at.le(at)),
+            OverdueKind::Resolve => query.filter(incidents::resolve_due_at.le(at)),
+        };
+    }
+    query
+}
+
+/// Newest first (or next deadline first), keyset-paginated, filtered in SQL by the caller's scope.
+pub fn list(
+    conn: &mut DbConn,
+    scope: IncidentScope,
+    filter: &IncidentFilter,
+    page: Page,
+) -> QueryResult<Vec<Incident>> {
+    let mut query = matching(scope, filter).select(incidents::all_columns);
     if !filter.sort_due {
         if let Some(after) = page.after {
             query = query.filter(incidents::id.lt(after));
@@ -280,6 +356,11 @@ pub fn list(
         .order((queue_key.asc(), incidents::id.asc()))
         .limit(page.limit + 1)
         .load(conn)
+}
+
+/// How many incidents `list` would page through with the same scope and filter.
+pub fn count(conn: &mut DbConn, scope: IncidentScope, filter: &IncidentFilter) -> QueryResult<i64> {
+    matching(scope, filter).count().get_result(conn)
 }
 
 #[derive(QueryableByName)]

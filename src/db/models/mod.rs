@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod risk;
 pub mod session;
 pub mod sla;
+pub mod stats;
 pub mod throttle;
 pub mod user;
 pub mod vulnerability;

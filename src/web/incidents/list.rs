@@ -2,7 +2,7 @@
 //! start page of CERT staff (the work queue), reporters (their organisation's incidents) and
 //! liaisons (incidents shared with them). Visibility is the service's, in SQL.
 
-use actix_web::{http::StatusCode, web};
+use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
 
@@ -50,12 +50,20 @@ pub struct ListQuery {
     #[serde(default)]
     pub sort: String,
     #[serde(default)]
+    pub reported_from: String,
+    #[serde(default)]
+    pub reported_before: String,
+    #[serde(default)]
+    pub sector: String,
+    #[serde(default)]
+    pub class: String,
+    #[serde(default)]
     pub after: String,
 }
 
 impl ListQuery {
     fn filter(&self, errors: &mut FieldErrors) -> IncidentFilter {
-        let some = |v: &str| (!v.trim().is_empty()).then(|| v.to_owned());
+        let some = crate::web::forms::given;
         parse_filter(
             &IncidentQuery {
                 status: some(&self.status),
@@ -67,15 +75,30 @@ impl ListQuery {
                 q: some(&self.q),
                 overdue: some(&self.overdue),
                 sort: some(&self.sort),
+                reported_from: some(&self.reported_from),
+                reported_before: some(&self.reported_before),
+                sector: some(&self.sector),
+                class: some(&self.class),
             },
             errors,
         )
     }
 
-    /// The query string of the next page: the same filters after `cursor`.
-    fn next_href(&self, cursor: &str) -> String {
-        let mut s = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [
+    /// The filters that the form has no field for (links from the dashboard and statistics),
+    /// kept as hidden fields and named above the list.
+    pub fn extra(&self) -> Vec<(&'static str, &str)> {
+        // `overdue=true` is the form's checkbox; the kinds (`ack`, …) come only from links.
+        let kind = !matches!(self.overdue.as_str(), "" | "true");
+        self.pairs()
+            .into_iter()
+            .enumerate()
+            .filter(|(i, (_, v))| !v.is_empty() && (*i > 8 || (*i == 8 && kind)))
+            .map(|(_, pair)| pair)
+            .collect()
+    }
+
+    fn pairs(&self) -> [(&'static str, &str); 13] {
+        [
             ("status", &self.status),
             ("severity", &self.severity),
             ("category", &self.category),
@@ -83,9 +106,19 @@ impl ListQuery {
             ("assignee_id", &self.assignee_id),
             ("tlp", &self.tlp),
             ("q", &self.q),
-            ("overdue", &self.overdue),
             ("sort", &self.sort),
-        ] {
+            ("overdue", &self.overdue),
+            ("reported_from", &self.reported_from),
+            ("reported_before", &self.reported_before),
+            ("sector", &self.sector),
+            ("class", &self.class),
+        ]
+    }
+
+    /// The query string of the next page: the same filters after `cursor`.
+    fn next_href(&self, cursor: &str) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in self.pairs() {
             if !v.is_empty() {
                 s.append_pair(k, v);
             }
@@ -139,6 +172,20 @@ fn with_any(page: &Page, mut choices: Vec<Choice>) -> Vec<Choice> {
     choices
 }
 
+/// A choice the list filters offer beyond the codes themselves (`open`, severity `none`).
+fn with_choice(
+    mut choices: Vec<Choice>,
+    (value, label): (&str, String),
+    selected: &str,
+) -> Vec<Choice> {
+    choices.push(Choice {
+        value: value.to_owned(),
+        label,
+        selected: value == selected,
+    });
+    choices
+}
+
 /// The organisation and assignee filters' options: organisations by name, then "unassigned"
 /// and the CERT staff.
 fn people_choices(
@@ -181,14 +228,7 @@ pub async fn list(
     let mut filter = query.filter(&mut field_errors);
     let mut db_page = page_after("")?;
     db_page.after = apply_cursor(Some(&query.after), &mut filter, &mut field_errors);
-    let (errors, status) = match field_errors.into_result() {
-        Ok(()) => (FormErrors::default(), StatusCode::OK),
-        Err(e) => {
-            let errors = FormErrors::from_error(&page, e)?;
-            let status = errors.status();
-            (errors, status)
-        }
-    };
+    let (errors, status) = FormErrors::checked(&page, field_errors)?;
     let actor = ctx.actor.clone();
     let valid = errors.is_empty();
     let (found, next, names, staff) = state
@@ -208,9 +248,17 @@ pub async fn list(
     let any = |choices: Vec<Choice>| with_any(&page, choices);
     let role = ctx.actor.role;
     let template = ListTemplate {
-        statuses: any(l.statuses(&query.status)),
+        statuses: any(with_choice(
+            l.statuses(&query.status),
+            ("open", page.t("inc-filter-open")),
+            &query.status,
+        )),
         sorts: l.sorts(&query.sort),
-        severities: any(l.severities(&query.severity)),
+        severities: any(with_choice(
+            l.severities(&query.severity),
+            ("none", l.severity(&None)),
+            &query.severity,
+        )),
         tlps: any(l.tlps(&query.tlp)),
         categories: l.categories(&query.category),
         organisations,

@@ -314,3 +314,11 @@ inc-nis2-err-corrected = Bu versiya artıq düzəldilib; sonuncunu düzəldin.
 inc-nis2-err-acknowledged = Bu ilkin xəbərdarlıq artıq təsdiqlənib.
 inc-nis2-err-final = Yekun hesabat hadisə bildirişi göndərildikdən sonra açılır.
 inc-nis2-err-intermediate = CERT aralıq hesabat tələb etməyib.
+# Panel və statistikadan gələn keçidlərin əlavə etdiyi filtrlər
+inc-filter-open = Açıq (bağlanmamış istənilən mərhələ)
+inc-filter-extra = Əlavə filtrlər:
+inc-filter-reported_from = bildirilib, başlanğıc
+inc-filter-reported_before = bildirilib, son
+inc-filter-sector = sektor
+inc-filter-class = RSIT sinfi
+inc-filter-overdue = gecikmiş

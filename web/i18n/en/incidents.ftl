@@ -314,3 +314,11 @@ inc-nis2-err-corrected = This version was already corrected; correct the latest 
 inc-nis2-err-acknowledged = This early warning was already acknowledged.
 inc-nis2-err-final = The final report opens when the incident notification is submitted.
 inc-nis2-err-intermediate = The CERT has not requested an intermediate report.
+# Filters that links from the dashboard and statistics add
+inc-filter-open = Open (any stage before closing)
+inc-filter-extra = Also filtered by:
+inc-filter-reported_from = reported from
+inc-filter-reported_before = reported before
+inc-filter-sector = sector
+inc-filter-class = RSIT class
+inc-filter-overdue = overdue

@@ -314,3 +314,11 @@ inc-nis2-err-corrected = Эта версия уже исправлена; исп
 inc-nis2-err-acknowledged = Это раннее предупреждение уже подтверждено.
 inc-nis2-err-final = Итоговый отчёт открывается после отправки уведомления об инциденте.
 inc-nis2-err-intermediate = CERT не запрашивал промежуточный отчёт.
+# Фильтры, которые добавляют ссылки с панели и из статистики
+inc-filter-open = Открытые (любой этап до закрытия)
+inc-filter-extra = Также отфильтровано:
+inc-filter-reported_from = сообщено с
+inc-filter-reported_before = сообщено до
+inc-filter-sector = сектор
+inc-filter-class = класс RSIT
+inc-filter-overdue = просрочено

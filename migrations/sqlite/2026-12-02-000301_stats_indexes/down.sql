@@ -1,0 +1,2 @@
+DROP INDEX incidents_open_idx;
+DROP INDEX incidents_reported_idx;
