@@ -4,7 +4,7 @@
 //! of the incidents reported in the window, so that medians and percentiles are exact and the
 //! same on both databases (SQLite has no `percentile_cont`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
@@ -134,47 +134,71 @@ impl Cohort {
         self.window.end().min(self.now)
     }
 
-    fn key(&self, by: GroupBy, row: &CohortRow) -> String {
-        let or_none = |v: Option<&str>| v.unwrap_or("none").to_owned();
+    /// The key of a row in a grouping by label, borrowed: nothing is allocated per incident.
+    fn label_key<'a>(&'a self, by: GroupBy, row: &'a CohortRow) -> &'a str {
         match by {
-            GroupBy::Month | GroupBy::Week => {
-                kpi::bucket_key(by, kpi::bucket_start(by, row.reported_at.date()))
-            }
-            GroupBy::Sector => or_none(self.sector_of(row.organisation_id)),
-            GroupBy::Category => row.category.clone(),
-            GroupBy::Class => category_class(&row.category).unwrap_or("other").to_owned(),
-            GroupBy::Severity => or_none(row.severity.as_deref()),
-            GroupBy::Organisation => row.organisation_id.to_string(),
+            GroupBy::Sector => self.sector_of(row.organisation_id).unwrap_or("none"),
+            GroupBy::Category => &row.category,
+            GroupBy::Class => category_class(&row.category).unwrap_or("other"),
+            _ => row.severity.as_deref().unwrap_or("none"),
         }
     }
 
     /// The figures per group: every month or week of the window in order (empty ones too), or
     /// the labels that occur, most reported first.
     pub fn group(&self, by: GroupBy) -> Vec<Group> {
-        let mut tallies: BTreeMap<String, (NaiveDateTime, Tally)> = BTreeMap::new();
-        if by.is_calendar() {
-            for start in kpi::buckets(by, self.window.from, self.window.to + Duration::days(1)) {
-                let end = kpi::midnight(kpi::next_bucket(by, start)).min(self.end());
-                tallies.insert(kpi::bucket_key(by, start), (end, Tally::default()));
+        let end = self.end();
+        let mut groups: Vec<(String, Tally)> = match by {
+            GroupBy::Month | GroupBy::Week => {
+                let starts = kpi::buckets(by, self.window.from, self.window.to + Duration::days(1));
+                let ends: Vec<NaiveDateTime> = starts
+                    .iter()
+                    .map(|s| kpi::midnight(kpi::next_bucket(by, *s)).min(end))
+                    .collect();
+                let mut tallies = vec![Tally::default(); starts.len()];
+                for (_, t) in &self.rows {
+                    let start = kpi::bucket_start(by, t.reported_at.date());
+                    if let Ok(i) = starts.binary_search(&start) {
+                        tallies[i].add(t, ends[i]);
+                    }
+                }
+                let keys = starts.iter().map(|s| kpi::bucket_key(by, *s));
+                keys.zip(tallies).collect()
             }
+            GroupBy::Organisation => {
+                let mut tallies: HashMap<i64, Tally> = HashMap::new();
+                for (row, t) in &self.rows {
+                    tallies.entry(row.organisation_id).or_default().add(t, end);
+                }
+                tallies
+                    .into_iter()
+                    .map(|(k, t)| (k.to_string(), t))
+                    .collect()
+            }
+            _ => {
+                let mut tallies: HashMap<&str, Tally> = HashMap::new();
+                for (row, t) in &self.rows {
+                    tallies
+                        .entry(self.label_key(by, row))
+                        .or_default()
+                        .add(t, end);
+                }
+                tallies
+                    .into_iter()
+                    .map(|(k, t)| (k.to_owned(), t))
+                    .collect()
+            }
+        };
+        if !by.is_calendar() {
+            groups.sort_by(|a, b| b.1.reported.cmp(&a.1.reported).then(a.0.cmp(&b.0)));
         }
-        for (row, timeline) in &self.rows {
-            let (end, tally) = tallies
-                .entry(self.key(by, row))
-                .or_insert_with(|| (self.end(), Tally::default()));
-            tally.add(timeline, *end);
-        }
-        let mut groups: Vec<Group> = tallies
+        groups
             .into_iter()
-            .map(|(key, (_, tally))| Group {
+            .map(|(key, tally)| Group {
                 key,
                 figures: tally.finish(),
             })
-            .collect();
-        if !by.is_calendar() {
-            groups.sort_by_key(|g| std::cmp::Reverse(g.figures.reported));
-        }
-        groups
+            .collect()
     }
 
     /// The figures of the whole window.
