@@ -485,6 +485,8 @@ async fn every_dashboard_number_lists_exactly_its_incidents() {
         d["open_total"].clone(),
         d["unassigned"].clone(),
         d["overdue"][0].clone(),
+        d["overdue"][1].clone(),
+        d["overdue"][2].clone(),
         d["intake_24h"].clone(),
         d["intake_7d"].clone(),
         d["top_categories"][0].clone(),
