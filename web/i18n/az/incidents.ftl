@@ -321,4 +321,3 @@ inc-filter-reported_from = bildirilib, başlanğıc
 inc-filter-reported_before = bildirilib, son
 inc-filter-sector = sektor
 inc-filter-class = RSIT sinfi
-inc-filter-overdue = gecikmiş

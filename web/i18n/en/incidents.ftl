@@ -321,4 +321,3 @@ inc-filter-reported_from = reported from
 inc-filter-reported_before = reported before
 inc-filter-sector = sector
 inc-filter-class = RSIT class
-inc-filter-overdue = overdue

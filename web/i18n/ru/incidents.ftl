@@ -321,4 +321,3 @@ inc-filter-reported_from = сообщено с
 inc-filter-reported_before = сообщено до
 inc-filter-sector = сектор
 inc-filter-class = класс RSIT
-inc-filter-overdue = просрочено
