@@ -532,7 +532,7 @@ async fn every_dashboard_number_lists_exactly_its_incidents() {
         assert_eq!(list["items"].as_array().unwrap().len(), expected, "{q}");
     }
     let bad = app
-        .get("/api/v1/incidents?overdue=contain", &w.coordinator.token)
+        .get("/api/v1/incidents?overdue=soon", &w.coordinator.token)
         .await;
     assert_problem(bad, StatusCode::UNPROCESSABLE_ENTITY).await;
     let bad = app
