@@ -21,8 +21,10 @@ pub mod vulnerability;
 pub mod workflow;
 
 /// Declares a closed set of string codes with `parse`, `as_str` and serde in one place.
+/// The codes are `tt`, not `literal`: a `literal` fragment reaches derive macros wrapped in an
+/// invisible group, which utoipa does not read, so the OpenAPI enums showed the variant names.
 macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:tt),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         pub enum $name {

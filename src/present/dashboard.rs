@@ -2,12 +2,12 @@
 //! list's query string (`/incidents?…` on the web, `/api/v1/incidents?…` in the API) that lists
 //! exactly the incidents it counts.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::{
-    domain::{kpi::GroupBy, Locale},
+    domain::{kpi::GroupBy, time::to_utc, Locale},
     present::stats::{bound, list_query as query, KeyLabels},
     services::{
         rows::OverdueKind,
@@ -46,7 +46,7 @@ pub struct Day {
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct DashboardView {
-    pub generated_at: NaiveDateTime,
+    pub generated_at: DateTime<Utc>,
     /// Open incidents per status and severity (cells with none are left out).
     pub open: Vec<OpenCell>,
     pub open_total: Count,
@@ -91,7 +91,7 @@ impl DashboardView {
             })
             .collect();
         DashboardView {
-            generated_at: d.now,
+            generated_at: to_utc(d.now),
             open,
             open_total: count(
                 "open",
