@@ -7,10 +7,23 @@
 //! seconds. Only incidents whose final status is `closed` count as closed (a reopened incident
 //! counts its final closure, since reopening clears `closed_at`); merged and rejected ones count
 //! as reported, acknowledged and contained when they were, never as closed.
+//!
+//! Two ratios judge the cohort's deadlines at the time of the request, each deadline exactly as
+//! the incident itself shows it: `sla_met_ratio` is the share of its SLA deadlines (acknowledge,
+//! contain, resolve; `domain::deadline`) that were met in time among those that came due or were
+//! met (`met` / (`met` + `missed` + `breached`), pending ones left out); `nis2_on_time_ratio` the
+//! share of its NIS2 reporting stages submitted on time among those submitted or overdue
+//! (`on_time` / (`on_time` + `late` + `overdue`); `domain::nis2::state`). Both are `None` when
+//! nothing has come due.
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
 
-use super::{string_enum, workflow::Status};
+use super::{
+    deadline::{DeadlineState, SlaFacts},
+    nis2::{self, ReportState},
+    string_enum,
+    workflow::Status,
+};
 
 string_enum!(
     /// How the indicators are grouped.
@@ -40,6 +53,59 @@ pub struct Timeline {
     pub contained_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
     pub status: Status,
+    /// Its SLA deadlines that were met in time, of those judged (see the module's text).
+    pub sla: Judged,
+    /// Its NIS2 stages submitted on time, of those judged.
+    pub nis2: Judged,
+}
+
+/// How many deadlines were kept, of how many that could be judged.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Judged {
+    pub kept: u32,
+    pub judged: u32,
+}
+
+impl Judged {
+    fn absorb(&mut self, other: Judged) {
+        self.kept += other.kept;
+        self.judged += other.judged;
+    }
+
+    /// `kept / judged`, or `None` when nothing could be judged.
+    pub fn ratio(self) -> Option<f64> {
+        (self.judged > 0).then(|| f64::from(self.kept) / f64::from(self.judged))
+    }
+
+    /// An incident's SLA deadlines at `now`: met in time counts as kept; missed and breached as
+    /// not; pending ones are not judged yet.
+    pub fn sla(facts: &SlaFacts, now: NaiveDateTime) -> Self {
+        let mut out = Judged::default();
+        for (_, deadline) in facts.deadlines() {
+            match deadline.state(now) {
+                DeadlineState::Met => {
+                    out.kept += 1;
+                    out.judged += 1;
+                }
+                DeadlineState::Missed | DeadlineState::Breached => out.judged += 1,
+                DeadlineState::Pending => {}
+            }
+        }
+        out
+    }
+
+    /// One NIS2 stage (its first version: `due_at`, first submission) at `now`.
+    pub fn nis2_stage(
+        due: NaiveDateTime,
+        submitted: Option<NaiveDateTime>,
+        now: NaiveDateTime,
+    ) -> Self {
+        match nis2::state(due, submitted, now) {
+            ReportState::OnTime => Judged { kept: 1, judged: 1 },
+            ReportState::Late | ReportState::Overdue => Judged { kept: 0, judged: 1 },
+            ReportState::Pending => Judged::default(),
+        }
+    }
 }
 
 /// Median, 90th percentile and mean of a set of durations, in seconds.
@@ -81,6 +147,8 @@ pub fn summarise(mut micros: Vec<i64>) -> Option<Summary> {
 pub struct Tally {
     pub reported: u64,
     pub open_at_end: u64,
+    sla: Judged,
+    nis2: Judged,
     acknowledged: Vec<i64>,
     contained: Vec<i64>,
     closed: Vec<i64>,
@@ -97,6 +165,8 @@ pub struct Figures {
     pub mtta: Option<Summary>,
     pub mttc: Option<Summary>,
     pub mttr: Option<Summary>,
+    pub sla_met_ratio: Option<f64>,
+    pub nis2_on_time_ratio: Option<f64>,
 }
 
 fn micros_between(from: NaiveDateTime, to: NaiveDateTime) -> i64 {
@@ -109,6 +179,8 @@ impl Tally {
     /// rejected or merged, by its final stamp) before then.
     pub fn add(&mut self, t: &Timeline, end: NaiveDateTime) {
         self.reported += 1;
+        self.sla.absorb(t.sla);
+        self.nis2.absorb(t.nis2);
         if let Some(at) = t.acknowledged_at {
             self.acknowledged.push(micros_between(t.reported_at, at));
         }
@@ -134,6 +206,8 @@ impl Tally {
             mtta: summarise(self.acknowledged),
             mttc: summarise(self.contained),
             mttr: summarise(self.closed),
+            sla_met_ratio: self.sla.ratio(),
+            nis2_on_time_ratio: self.nis2.ratio(),
         }
     }
 }
@@ -222,6 +296,8 @@ mod tests {
             contained_at: None,
             closed_at: Some(at(2, 0)),
             status: Status::Closed,
+            sla: Judged { kept: 2, judged: 3 },
+            nis2: Judged::default(),
         };
         tally.add(&base, end);
         tally.add(
@@ -264,6 +340,38 @@ mod tests {
             (86_400.0 + 30.0 * 86_400.0 + 3600.0) / 2.0
         );
         assert_eq!(f.mttc, None);
+        assert_eq!(f.sla_met_ratio, Some(10.0 / 15.0));
+        assert_eq!(f.nis2_on_time_ratio, None);
+    }
+
+    #[test]
+    fn deadlines_are_judged_as_the_incident_shows_them() {
+        use crate::domain::deadline::DueTimes;
+        let now = at(10, 0);
+        let facts = SlaFacts {
+            reported_at: at(1, 0),
+            acknowledged_at: Some(at(1, 1)), // due at 1 h: met
+            contained_at: Some(at(3, 0)),    // due on day 2: missed
+            closed_at: None,                 // due on day 20: pending
+            due: DueTimes {
+                ack: at(1, 1),
+                contain: Some(at(2, 0)),
+                resolve: Some(at(20, 0)),
+            },
+        };
+        assert_eq!(Judged::sla(&facts, now), Judged { kept: 1, judged: 2 });
+        // Past the resolution's due time it is breached.
+        assert_eq!(
+            Judged::sla(&facts, at(21, 0)),
+            Judged { kept: 1, judged: 3 }
+        );
+        let stage = |submitted| Judged::nis2_stage(at(2, 0), submitted, now);
+        assert_eq!(stage(Some(at(2, 0))), Judged { kept: 1, judged: 1 });
+        assert_eq!(stage(Some(at(2, 1))), Judged { kept: 0, judged: 1 });
+        assert_eq!(stage(None), Judged { kept: 0, judged: 1 });
+        assert_eq!(Judged::nis2_stage(at(11, 0), None, now), Judged::default());
+        assert_eq!(Judged::default().ratio(), None);
+        assert_eq!(Judged { kept: 1, judged: 4 }.ratio(), Some(0.25));
     }
 
     #[test]

@@ -130,6 +130,12 @@ pub struct KpiItem {
     pub mtta_seconds: Option<Summary>,
     pub mttc_seconds: Option<Summary>,
     pub mttr_seconds: Option<Summary>,
+    /// SLA deadlines (acknowledge, contain, resolve) of these incidents met in time, of those
+    /// that came due or were met, at the time of the request; null when none.
+    pub sla_met_ratio: Option<f64>,
+    /// NIS2 reporting stages of these incidents submitted on time, of those submitted or
+    /// overdue, at the time of the request; null when none.
+    pub nis2_on_time_ratio: Option<f64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -153,6 +159,8 @@ fn item(key: String, label: String, f: Figures) -> KpiItem {
         mtta_seconds: f.mtta,
         mttc_seconds: f.mttc,
         mttr_seconds: f.mttr,
+        sla_met_ratio: f.sla_met_ratio,
+        nis2_on_time_ratio: f.nis2_on_time_ratio,
     }
 }
 
@@ -191,7 +199,8 @@ impl KpiReport {
             "key,label,reported,acknowledged,contained,closed,open_at_end,\
              mtta_median_seconds,mtta_p90_seconds,mtta_mean_seconds,\
              mttc_median_seconds,mttc_p90_seconds,mttc_mean_seconds,\
-             mttr_median_seconds,mttr_p90_seconds,mttr_mean_seconds\r\n",
+             mttr_median_seconds,mttr_p90_seconds,mttr_mean_seconds,\
+             sla_met_ratio,nis2_on_time_ratio\r\n",
         );
         for i in self.items.iter().chain([&self.totals]) {
             cell(&mut out, &i.key, true);
@@ -210,6 +219,12 @@ impl KpiReport {
                 match s {
                     Some(s) => out.push_str(&format!(",{},{},{}", s.median, s.p90, s.mean)),
                     None => out.push_str(",,,"),
+                }
+            }
+            for r in [i.sla_met_ratio, i.nis2_on_time_ratio] {
+                match r {
+                    Some(r) => out.push_str(&format!(",{r}")),
+                    None => out.push(','),
                 }
             }
             out.push_str("\r\n");

@@ -260,6 +260,63 @@ impl TestApp {
             .id
     }
 
+    /// Puts an incident's SLA due times at known times (after `set_stamps`, which resets the
+    /// acknowledgement's).
+    pub async fn set_due_times(
+        &self,
+        id: i64,
+        ack: chrono::NaiveDateTime,
+        contain: Option<chrono::NaiveDateTime>,
+        resolve: Option<chrono::NaiveDateTime>,
+    ) {
+        use diesel::prelude::*;
+        use qalxan::db::schema::incidents::dsl as i;
+        self.db
+            .run(move |c| {
+                diesel::update(i::incidents.find(id))
+                    .set((
+                        i::ack_due_at.eq(ack),
+                        i::contain_due_at.eq(contain),
+                        i::resolve_due_at.eq(resolve),
+                    ))
+                    .execute(c)?;
+                Ok(())
+            })
+            .await
+            .expect("due times set");
+    }
+
+    /// A NIS2 reporting stage of an incident with a known due time and submission (a
+    /// correction when `supersedes` is given). Returns its id.
+    pub async fn add_report_stage(
+        &self,
+        incident_id: i64,
+        stage: &str,
+        due_at: chrono::NaiveDateTime,
+        submitted_at: Option<chrono::NaiveDateTime>,
+        supersedes: Option<i64>,
+    ) -> i64 {
+        use diesel::prelude::*;
+        use qalxan::db::schema::incident_reports::dsl as r;
+        let stage = stage.to_owned();
+        self.db
+            .run(move |c| {
+                Ok(diesel::insert_into(r::incident_reports)
+                    .values((
+                        r::incident_id.eq(incident_id),
+                        r::stage.eq(stage),
+                        r::due_at.eq(due_at),
+                        r::submitted_at.eq(submitted_at),
+                        r::supersedes.eq(supersedes),
+                        r::created_at.eq(due_at),
+                    ))
+                    .returning(r::id)
+                    .get_result::<i64>(c)?)
+            })
+            .await
+            .expect("report stage added")
+    }
+
     /// Puts an incident's workflow stamps at known times (the clock of a test is the database):
     /// the report (and its acknowledgement deadline, 24 h later), acknowledgement, containment
     /// and closure.

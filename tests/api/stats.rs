@@ -593,3 +593,166 @@ async fn the_pages_follow_the_same_policy_and_give_csv() {
     assert!(national.body.contains("id=\"national-total\">3<"));
     assert!(!national.body.contains("Secret title"));
 }
+
+/// Known due times for the six incidents of `world` (their stamps are in `world`), and NIS2
+/// stages for two of them. Every due time is in 2025 except two in 2099, still pending whatever
+/// day the test runs.
+async fn with_deadlines(w: &World) {
+    let far = NaiveDate::from_ymd_opt(2099, 1, 1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    let plus = |t: NaiveDateTime, s: i64| t + Duration::seconds(s);
+    // (ack, contain, resolve) from the report; what each is judged, at any time after 2025:
+    let dues = [
+        // acknowledged at 1 h: due at 1 h, met (exactly in time); contained at 4 h: due at 2 h,
+        // missed; closed at 2 days: due at 3 days, met → 2 of 3.
+        (at(3, 1, 0), H, Some(2 * H), Some(3 * D)),
+        // acknowledged at 3 h: missed; no containment deadline; closed at 26 days: met → 1 of 2.
+        (at(3, 10, 0), H, None, Some(30 * D)),
+        // acknowledged at 2 h: met; still open: containment breached, resolution pending (2099)
+        // → 1 of 2.
+        (at(3, 15, 0), 4 * H, Some(D), None),
+        // rejected at 30 min: acknowledgement met, containment and resolution met by the
+        // rejection (as the incident itself shows them) → 3 of 3.
+        (at(4, 1, 0), H, Some(4 * H), Some(3 * D)),
+        // merged at 1 h, acknowledged at 1 h: due at 30 min, missed → 0 of 1.
+        (at(4, 2, 0), H / 2, None, None),
+        // reopened and closed at 7 days: acknowledged at 5 h (due 4 h), containment met by the
+        // closure at 7 days (due 1 day), closure due at 5 days: all missed → 0 of 3.
+        (at(4, 3, 0), 4 * H, Some(D), Some(5 * D)),
+    ];
+    for (id, (reported, ack, contain, resolve)) in w.ids.iter().zip(dues) {
+        let resolve = if *id == w.ids[2] {
+            Some(far)
+        } else {
+            resolve.map(|s| plus(reported, s))
+        };
+        w.app
+            .set_due_times(
+                *id,
+                plus(reported, ack),
+                contain.map(|s| plus(reported, s)),
+                resolve,
+            )
+            .await;
+    }
+    // Incident 1 (March): an early warning on time, a notification late, then corrected (the
+    // correction is judged by the first submission, so it does not count again).
+    w.app
+        .add_report_stage(
+            w.ids[0],
+            "early_warning",
+            at(3, 2, 0),
+            Some(at(3, 1, 20)),
+            None,
+        )
+        .await;
+    let notification = w
+        .app
+        .add_report_stage(
+            w.ids[0],
+            "notification",
+            at(3, 4, 0),
+            Some(at(3, 5, 0)),
+            None,
+        )
+        .await;
+    w.app
+        .add_report_stage(
+            w.ids[0],
+            "notification",
+            at(3, 4, 0),
+            Some(at(3, 6, 0)),
+            Some(notification),
+        )
+        .await;
+    // Incident 4 (April, rejected): an early warning never sent (overdue) and a final report
+    // not yet due (pending, not judged).
+    w.app
+        .add_report_stage(w.ids[3], "early_warning", at(4, 2, 0), None, None)
+        .await;
+    w.app
+        .add_report_stage(w.ids[3], "final", far, None, None)
+        .await;
+}
+
+#[actix_web::test]
+async fn sla_and_nis2_ratios_judge_every_deadline_that_came_due() {
+    let w = world().await;
+    with_deadlines(&w).await;
+    let get = |who: &TestUser, q: &str| {
+        let url = format!("/api/v1/stats/kpis?{WINDOW}&{q}");
+        let (app, token) = (&w.app, who.token.clone());
+        async move { json(app.get(&url, &token).await, StatusCode::OK).await }
+    };
+    let months = get(&w.coordinator, "group_by=month").await;
+    let march = item(&months, "2025-03");
+    close_to(&march["sla_met_ratio"], 4.0 / 7.0);
+    close_to(&march["nis2_on_time_ratio"], 0.5);
+    let april = item(&months, "2025-04");
+    close_to(&april["sla_met_ratio"], 3.0 / 7.0);
+    close_to(&april["nis2_on_time_ratio"], 0.0);
+    close_to(&months["totals"]["sla_met_ratio"], 7.0 / 14.0);
+    close_to(&months["totals"]["nis2_on_time_ratio"], 1.0 / 3.0);
+
+    // Nothing to measure: null, not zero.
+    let severities = get(&w.coordinator, "group_by=severity").await;
+    assert_eq!(
+        item(&severities, "medium")["nis2_on_time_ratio"],
+        Value::Null
+    );
+    close_to(&item(&severities, "medium")["sla_met_ratio"], 0.5);
+    let sectors = get(&w.coordinator, "group_by=sector").await;
+    close_to(&item(&sectors, "energy")["sla_met_ratio"], 3.0 / 9.0);
+    close_to(&item(&sectors, "health")["sla_met_ratio"], 4.0 / 5.0);
+    close_to(&item(&sectors, "health")["nis2_on_time_ratio"], 0.0);
+    let empty = json(
+        w.app
+            .get(
+                "/api/v1/stats/kpis?from=2024-01-01&to=2024-01-31",
+                &w.coordinator.token,
+            )
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(empty["totals"]["sla_met_ratio"], Value::Null);
+    assert_eq!(empty["totals"]["nis2_on_time_ratio"], Value::Null);
+
+    // A reporter's figures are their organisation's deadlines only.
+    let own = get(&w.reporter_b, "group_by=month").await;
+    close_to(&own["totals"]["sla_met_ratio"], 4.0 / 5.0);
+    close_to(&own["totals"]["nis2_on_time_ratio"], 0.0);
+
+    // CSV: the two ratios close each row.
+    let res = w
+        .app
+        .get(
+            &format!("/api/v1/stats/kpis?{WINDOW}&group_by=month&format=csv"),
+            &w.coordinator.token,
+        )
+        .await;
+    let body = res.text().await.unwrap();
+    let lines: Vec<&str> = body.trim_end().split("\r\n").collect();
+    assert!(lines[0].ends_with(",sla_met_ratio,nis2_on_time_ratio"));
+    let total: Vec<&str> = lines[3].split(',').collect();
+    let n = total.len();
+    assert_eq!(total[n - 2].parse::<f64>().unwrap(), 0.5);
+    assert_eq!(total[n - 1].parse::<f64>().unwrap(), 1.0 / 3.0);
+
+    // The page shows them as whole percentages in the table's last two columns.
+    let page = crate::web::WebClient::signed_in(&w.app, &w.coordinator.email)
+        .await
+        .get(&format!("/stats?{WINDOW}&group_by=month"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("<td class=\"num\">57%</td><td class=\"num\">50%</td></tr>"),
+        "March: 4 of 7 SLA deadlines, 1 of 2 NIS2 stages"
+    );
+    assert!(page
+        .body
+        .contains("<td class=\"num\">50%</td><td class=\"num\">33%</td></tr>"));
+}

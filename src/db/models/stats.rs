@@ -8,7 +8,7 @@ use diesel::{dsl::count_star, prelude::*};
 use crate::{
     authz::IncidentScope,
     db::{
-        schema::{incidents, organisations},
+        schema::{incident_reports, incidents, organisations},
         DbConn,
     },
 };
@@ -18,6 +18,7 @@ use super::incident::{visible_to, OPEN_STATUSES};
 /// One incident as the indicators see it.
 #[derive(Clone, Debug, Queryable)]
 pub struct CohortRow {
+    pub id: i64,
     pub category: String,
     pub severity: Option<String>,
     pub organisation_id: i64,
@@ -26,6 +27,9 @@ pub struct CohortRow {
     pub contained_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
     pub status: String,
+    pub ack_due_at: NaiveDateTime,
+    pub contain_due_at: Option<NaiveDateTime>,
+    pub resolve_due_at: Option<NaiveDateTime>,
 }
 
 /// Every incident the scope sees reported in `[from, before)`, in no particular order.
@@ -40,6 +44,7 @@ pub fn cohort(
         .filter(incidents::reported_at.ge(from))
         .filter(incidents::reported_at.lt(before))
         .select((
+            incidents::id,
             incidents::category,
             incidents::severity,
             incidents::organisation_id,
@@ -48,6 +53,31 @@ pub fn cohort(
             incidents::contained_at,
             incidents::closed_at,
             incidents::status,
+            incidents::ack_due_at,
+            incidents::contain_due_at,
+            incidents::resolve_due_at,
+        ))
+        .load(conn)
+}
+
+/// The NIS2 reporting stages of the incidents reported in `[from, before)`: `(incident_id,
+/// due_at, submitted_at)` of each stage's first version (a correction is judged by the stage's
+/// first submission, so corrections are left out). Not filtered by scope: the caller keeps the
+/// stages of the incidents of its cohort, which is.
+pub fn report_stages(
+    conn: &mut DbConn,
+    from: NaiveDateTime,
+    before: NaiveDateTime,
+) -> QueryResult<Vec<(i64, NaiveDateTime, Option<NaiveDateTime>)>> {
+    incident_reports::table
+        .inner_join(incidents::table)
+        .filter(incident_reports::supersedes.is_null())
+        .filter(incidents::reported_at.ge(from))
+        .filter(incidents::reported_at.lt(before))
+        .select((
+            incident_reports::incident_id,
+            incident_reports::due_at,
+            incident_reports::submitted_at,
         ))
         .load(conn)
 }

@@ -25,8 +25,9 @@ use crate::{
         DbConn,
     },
     domain::{
+        deadline::{DueTimes, SlaFacts},
         incident::category_class,
-        kpi::{self, Figures, GroupBy, Tally, Timeline},
+        kpi::{self, Figures, GroupBy, Judged, Tally, Timeline},
         workflow::Status,
     },
     error::{AppError, AppResult},
@@ -80,15 +81,38 @@ pub(super) fn load(
     window: Window,
     now: NaiveDateTime,
 ) -> AppResult<Cohort> {
+    let mut stages: HashMap<i64, Judged> = HashMap::new();
+    // The stages of every incident of the window; the cohort below keeps those it sees.
+    for (incident_id, due_at, submitted_at) in
+        stats_db::report_stages(conn, window.start(), window.end())?
+    {
+        let judged = Judged::nis2_stage(due_at, submitted_at, now);
+        let entry = stages.entry(incident_id).or_default();
+        entry.kept += judged.kept;
+        entry.judged += judged.judged;
+    }
     let rows = stats_db::cohort(conn, scope, window.start(), window.end())?
         .into_iter()
         .map(|row| {
+            let facts = SlaFacts {
+                reported_at: row.reported_at,
+                acknowledged_at: row.acknowledged_at,
+                contained_at: row.contained_at,
+                closed_at: row.closed_at,
+                due: DueTimes {
+                    ack: row.ack_due_at,
+                    contain: row.contain_due_at,
+                    resolve: row.resolve_due_at,
+                },
+            };
             let timeline = Timeline {
                 reported_at: row.reported_at,
                 acknowledged_at: row.acknowledged_at,
                 contained_at: row.contained_at,
                 closed_at: row.closed_at,
                 status: status_of(&row)?,
+                sla: Judged::sla(&facts, now),
+                nis2: stages.get(&row.id).copied().unwrap_or_default(),
             };
             Ok((row, timeline))
         })

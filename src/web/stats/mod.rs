@@ -52,6 +52,15 @@ impl Fmt {
         s.map_or_else(|| "—".into(), |s| duration_text(self.locale, s.mean))
     }
 
+    /// A share as a whole percentage (`83%`; `83 %` in Russian), or a dash when none.
+    pub fn ratio(&self, r: &Option<f64>) -> String {
+        match (r, self.locale) {
+            (None, _) => "—".into(),
+            (Some(r), Locale::Ru) => format!("{:.0} %", r * 100.0),
+            (Some(r), _) => format!("{:.0}%", r * 100.0),
+        }
+    }
+
     pub fn status(&self, status: &str) -> String {
         translate(self.locale, &format!("inc-status-{status}"), &[])
     }
