@@ -1,4 +1,5 @@
-//! The command line: `serve`, `worker`, `migrate`, `user create`, `audit verify`, `audit verify-bundle`.
+//! The command line: `serve`, `worker`, `migrate`, `user create`, `audit verify`, `audit verify-bundle`,
+//! `model train`, `model evaluate`.
 
 use std::{io::BufRead, path::PathBuf};
 
@@ -47,6 +48,24 @@ pub enum Command {
     /// Check the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The ATT&CK technique model.
+    #[command(subcommand)]
+    Model(ModelCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Retrain with the CERT's confirmed tags (closed incidents) as a new model version; running
+    /// servers pick it up at their next suggestion.
+    Train,
+    /// Cross-validate the model on the shipped TRAM data (stratified k-fold); needs no database.
+    Evaluate(EvaluateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
 }
 
 #[derive(Debug, Subcommand)]
@@ -97,6 +116,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     // A bundle is checked from the file alone: no settings, no data dir, no database.
     let command = match cli.command {
         Command::Audit(AuditCommand::VerifyBundle(args)) => return verify_bundle(&args),
+        Command::Model(ModelCommand::Evaluate(args)) => return evaluate_model(&args),
         other => other,
     };
     let settings = Settings::load(cli.config.as_deref(), &ProcessEnv)?;
@@ -115,7 +135,44 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(UserCommand::Create(args)) => create_user(&settings, args),
         Command::Audit(AuditCommand::Verify) => verify_database(&settings),
         Command::Audit(AuditCommand::VerifyBundle(args)) => verify_bundle(&args),
+        Command::Model(ModelCommand::Train) => train_model(&settings),
+        Command::Model(ModelCommand::Evaluate(args)) => evaluate_model(&args),
     }
+}
+
+fn train_model(settings: &Settings) -> anyhow::Result<()> {
+    let db = prepare_database(settings)?;
+    let mut conn = db
+        .pool()
+        .get()
+        .context("cannot get a database connection")?;
+    let trained = services::techniques::models::train_version(&mut conn)?;
+    println!(
+        "technique model version {} trained: TRAM's sentences plus {} confirmed tags from {} closed incidents; fingerprint {}",
+        trained.version, trained.examples, trained.incidents, trained.fingerprint
+    );
+    Ok(())
+}
+
+fn evaluate_model(args: &EvaluateArgs) -> anyhow::Result<()> {
+    if args.folds < 2 {
+        bail!("--folds must be at least 2");
+    }
+    let data = services::techniques::models::shipped();
+    let config = services::techniques::models::config();
+    let report = qalxan_textmodel::eval::cross_validate(&data, &config, args.folds, 7, |f| {
+        eprintln!("fold {} of {} done", f + 1, args.folds)
+    });
+    println!(
+        "{}-fold stratified CV on {} sentences: macro-F1 {:.4}, top-1 {:.4}, top-3 {:.4}; majority baseline macro-F1 {:.4}, top-1 {:.4}",
+        args.folds, data.len(), report.macro_f1, report.top1, report.top3, report.majority_macro_f1, report.majority_top1
+    );
+    let mut worst: Vec<_> = report.per_label.iter().collect();
+    worst.sort_by(|a, b| a.1 .0.total_cmp(&b.1 .0));
+    for (label, (f1, n)) in worst.into_iter().take(10) {
+        println!("  {label}: F1 {f1:.3} (n = {n})");
+    }
+    Ok(())
 }
 
 /// Connects and migrates, but runs no bootstrap: verifying must not write to the trail.

@@ -61,7 +61,9 @@ impl Application {
             tokens: TokenKeys::new(&settings),
             metrics: Metrics::new(),
             settings: settings.clone(),
+            models: Default::default(),
         };
+        services::techniques::models::warm_up();
         let listener = TcpListener::bind(settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();

@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
-use crate::{auth::token::TokenKeys, config::Settings, db::Db, metrics::Metrics};
+use crate::{
+    auth::token::TokenKeys, config::Settings, db::Db, metrics::Metrics,
+    services::techniques::Models,
+};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -10,4 +13,6 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub tokens: TokenKeys,
     pub metrics: Metrics,
+    /// The trained suggestion models (technique, category).
+    pub models: Arc<Models>,
 }

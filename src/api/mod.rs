@@ -19,6 +19,7 @@ pub mod reports;
 pub mod risks;
 pub mod sla;
 pub mod stats;
+pub mod techniques;
 pub mod users;
 pub mod vulnerabilities;
 
@@ -83,6 +84,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     web::post().to(reports::acknowledge),
                 )
                 .route("/incidents/{id}/export", web::get().to(export::incident))
+                .service(
+                    web::resource("/incidents/{id}/techniques")
+                        .get(techniques::list)
+                        .post(techniques::add),
+                )
+                .route(
+                    "/incidents/{id}/techniques/{technique_id}",
+                    web::delete().to(techniques::remove),
+                )
+                .route(
+                    "/incidents/{id}/suggestions",
+                    web::get().to(techniques::for_incident),
+                )
+                .route("/analysis/techniques", web::post().to(techniques::analyse))
                 .service(
                     web::resource("/incidents/{id}/comments")
                         .get(collaboration::comments)

@@ -58,6 +58,7 @@ pub const NO_DATABASE: &[(&str, &str)] = &[("get", "/healthz"), ("get", "/metric
         vulnerabilities::import, vulnerabilities::create, vulnerabilities::list, vulnerabilities::get,
         vulnerabilities::link_asset, vulnerabilities::of_asset, vulnerabilities::exposure,
         stats::kpis, stats::dashboard, stats::national,
+        techniques::list, techniques::add, techniques::remove, techniques::analyse, techniques::for_incident,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldErrors)),
     modifiers(&SecuritySchemes, &StandardResponses),
@@ -79,6 +80,7 @@ pub const NO_DATABASE: &[(&str, &str)] = &[("get", "/healthz"), ("get", "/metric
         (name = "vulnerabilities", description = "KEV and EPSS imports, CVSS-scored CVEs, asset vulnerabilities and exposure"),
         (name = "deadlines", description = "SLA targets per severity (the clock that watches them: docs/DEADLINES.md)"),
         (name = "stats", description = "Performance indicators, the situation dashboard and publishable statistics"),
+        (name = "techniques", description = "ATT&CK technique tags and learned suggestions"),
     )
 )]
 pub struct ApiDoc;

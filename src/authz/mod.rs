@@ -87,6 +87,12 @@ pub enum Action {
     ReadIndicators,
     /// The national statistics prepared for publication.
     ReadNationalStats,
+    /// See ATT&CK technique tags (and filter by them): the CERT's analysis.
+    ReadTechniques,
+    /// Add and remove technique tags.
+    TagTechniques,
+    /// Ask the models for technique, category and similar-incident suggestions.
+    Suggest,
 }
 
 pub fn allows(role: Role, action: Action) -> bool {
@@ -119,6 +125,8 @@ pub fn allows(role: Role, action: Action) -> bool {
         AcknowledgeReports => matches!(role, Admin | Coordinator),
         ReadDashboard | ReadNationalStats => role.is_cert_staff() || role == Auditor,
         ReadIndicators => role != Liaison,
+        ReadTechniques => role.is_cert_staff() || role == Auditor,
+        TagTechniques | Suggest => role.is_cert_staff(),
     }
 }
 

@@ -77,6 +77,9 @@ fn policy_table() {
             ReadIndicators,
             &[Admin, Coordinator, Responder, Auditor, Reporter],
         ),
+        (ReadTechniques, &[Admin, Coordinator, Responder, Auditor]),
+        (TagTechniques, &[Admin, Coordinator, Responder]),
+        (Suggest, &[Admin, Coordinator, Responder]),
     ];
     for (action, allowed) in expected {
         for role in Role::ALL {

@@ -438,6 +438,40 @@ diesel::joinable!(risk_vulnerabilities -> vulnerabilities (vulnerability_id));
 diesel::joinable!(deadline_alerts -> incidents (incident_id));
 diesel::joinable!(incident_reports -> incidents (incident_id));
 diesel::joinable!(significant_incidents -> incidents (incident_id));
+
+diesel::table! {
+    incident_techniques (id) {
+        id -> BigInt,
+        incident_id -> BigInt,
+        technique_id -> Text,
+        note -> Nullable<Text>,
+        source -> Text,
+        added_by -> Nullable<BigInt>,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    model_versions (id) {
+        id -> BigInt,
+        examples -> Integer,
+        fingerprint -> Text,
+        trained_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    model_examples (id) {
+        id -> BigInt,
+        version_id -> BigInt,
+        incident_id -> Nullable<BigInt>,
+        text -> Text,
+        technique_id -> Text,
+    }
+}
+
+diesel::joinable!(incident_techniques -> incidents (incident_id));
+diesel::joinable!(model_examples -> model_versions (version_id));
 // Every table, once: the macro implements each pair.
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -468,4 +502,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     deadline_alerts,
     incident_reports,
     significant_incidents,
+    incident_techniques,
+    model_versions,
+    model_examples,
 );

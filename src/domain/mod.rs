@@ -1,6 +1,7 @@
 //! Pure rules and newtypes: no I/O here, so everything is unit-testable.
 
 pub mod asset;
+pub mod attack;
 pub mod deadline;
 pub mod evidence;
 pub mod identity;

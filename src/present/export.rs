@@ -11,7 +11,7 @@ use crate::{
         csv, report,
         views::{
             CommentView, CustodyEventView, EvidenceView, IncidentAssetView, IncidentView,
-            ObservableView, ShareView, TaskView,
+            ObservableView, ShareView, TaskView, TechniqueTagView,
         },
     },
     services::{
@@ -29,6 +29,7 @@ pub fn case_json(case: &CaseFile, actor: &Actor) -> Value {
         "tasks": case.tasks.iter().cloned().map(TaskView::from).collect::<Vec<_>>(),
         "shares": case.shares.iter().cloned().map(ShareView::from).collect::<Vec<_>>(),
         "observables": case.observables.iter().cloned().map(|o| ObservableView::new(o, vec![], vec![])).collect::<Vec<_>>(),
+        "techniques": case.techniques.iter().cloned().map(TechniqueTagView::from).collect::<Vec<_>>(),
         "assets": case.assets.iter().cloned().map(IncidentAssetView::from).collect::<Vec<_>>(),
         "evidence": case.evidence.iter().cloned().map(|(item, custody)| {
             let mut value = serde_json::to_value(EvidenceView::from(item)).unwrap_or_default();

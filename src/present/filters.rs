@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use crate::{
     domain::{
+        attack::parse_technique_id,
         incident::{parse_category, Severity, Tlp},
         reference_data, search,
         workflow::Status,
@@ -56,6 +57,9 @@ pub struct IncidentQuery {
     pub sector: Option<String>,
     /// An RSIT class (`fraud`): any of its types.
     pub class: Option<String>,
+    /// An ATT&CK technique id (`T1566`): incidents tagged with it or one of its sub-techniques
+    /// (CERT staff and auditors only).
+    pub technique: Option<String>,
 }
 
 /// The cursor after an incident in the list's order (`sort=due` pages by due time, then id).
@@ -198,5 +202,8 @@ pub fn parse_filter(query: &IncidentQuery, errors: &mut FieldErrors) -> Incident
                 .check("q", checked)
                 .map(|q| search::contains_pattern(&q))
         }),
+        technique: nonempty(&query.technique)
+            .and_then(|t| errors.check("technique", parse_technique_id(&t)))
+            .map(|t| t.id.clone()),
     }
 }

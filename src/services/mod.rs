@@ -24,6 +24,7 @@ pub mod rows;
 pub mod sessions;
 pub mod sla;
 pub mod stats;
+pub mod techniques;
 pub mod users;
 pub mod vulnerabilities;
 

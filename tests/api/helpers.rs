@@ -182,6 +182,10 @@ impl TestApp {
             .await
     }
 
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.request(Method::DELETE, path, Some(token), None).await
+    }
+
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> Response {
         self.request(Method::PATCH, path, Some(token), Some(body))
             .await

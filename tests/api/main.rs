@@ -30,6 +30,7 @@ mod risks;
 mod sla_policies;
 mod smtp_sink;
 mod stats;
+mod techniques;
 mod use_cases;
 mod users;
 mod vulnerabilities;

@@ -325,6 +325,9 @@ pub fn list(
     page: Page,
 ) -> QueryResult<Vec<Incident>> {
     let mut query = matching(scope, filter).select(incidents::all_columns);
+    if let Some(technique) = &filter.technique {
+        query = query.filter(super::technique::tagged_with(technique.clone()));
+    }
     if !filter.sort_due {
         if let Some(after) = page.after {
             query = query.filter(incidents::id.lt(after));

@@ -14,6 +14,7 @@ pub mod risk;
 pub mod session;
 pub mod sla;
 pub mod stats;
+pub mod technique;
 pub mod throttle;
 pub mod user;
 pub mod vulnerability;

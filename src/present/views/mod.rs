@@ -4,9 +4,13 @@
 pub mod evidence;
 pub mod reports;
 pub mod risk;
+pub mod techniques;
 
 pub use evidence::{CustodyEventView, EvidenceView};
 pub use reports::{next_due, report_views, NextDue, ReportList, ReportView};
+pub use techniques::{
+    CategorySuggestionView, SimilarIncidentView, TechniqueSuggestionView, TechniqueTagView,
+};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -35,6 +35,8 @@ pub struct CaseFile {
     pub tasks: Vec<Task>,
     pub shares: Vec<Share>,
     pub observables: Vec<Observable>,
+    /// ATT&CK technique tags (empty for callers who may not see them).
+    pub techniques: Vec<crate::services::techniques::Tag>,
     pub assets: Vec<(Link, Asset)>,
     pub evidence: Vec<(Evidence, Vec<CustodyEvent>)>,
     pub events: Vec<AuditEvent>,
@@ -63,6 +65,7 @@ fn read_case(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<CaseFile> {
         tasks: rows::tasks_of(conn, id)?,
         shares: rows::shares_of(conn, id)?,
         observables: observable::of_incident(conn, id, scope)?,
+        techniques: crate::services::techniques::for_incidents(conn, actor, &[id])?,
         assets: asset::links_of_incident(conn, id, None)?,
         events: crate::db::models::audit::for_incident(conn, id)?,
         organisation_name: organisation::find(conn, incident.organisation_id)?.name,

@@ -256,6 +256,10 @@ pub fn list(
     page: Page,
 ) -> AppResult<Vec<Incident>> {
     authz::require(actor, Action::ReadIncidents)?;
+    if filter.technique.is_some() {
+        // Tags are the CERT's analysis: filtering by them would reveal them.
+        authz::require(actor, Action::ReadTechniques)?;
+    }
     Ok(incident::list(
         conn,
         authz::incident_scope(actor),

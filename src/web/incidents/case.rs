@@ -90,6 +90,8 @@ pub struct CaseTemplate {
     pub may_custody: bool,
     pub may_export: bool,
     pub nis2: Option<Nis2Section>,
+    pub reads_techniques: bool,
+    pub may_tag: bool,
 }
 
 impl CaseTemplate {
@@ -117,6 +119,19 @@ impl CaseTemplate {
 
     pub fn is_internal(&self, comment: &Comment) -> bool {
         comment.visibility == "internal"
+    }
+
+    /// A score in 0..1 as a whole percentage.
+    pub fn percent(&self, score: &f32) -> String {
+        format!("{:.0} %", (score * 100.0).clamp(0.0, 100.0))
+    }
+
+    /// The technique's page on attack.mitre.org (`T1566.001` → `/techniques/T1566/001/`).
+    pub fn attack_url(&self, id: &str) -> String {
+        format!(
+            "https://attack.mitre.org/techniques/{}/",
+            id.replace('.', "/")
+        )
     }
 
     pub fn size(&self, bytes: &i64) -> String {
@@ -221,7 +236,11 @@ pub async fn page(
     failed: Failed,
     notice: Option<&str>,
 ) -> WebResult {
-    let mut d = run(state, &ctx.actor, move |conn, actor| load(conn, actor, id)).await?;
+    let models = state.models.clone();
+    let mut d = run(state, &ctx.actor, move |conn, actor| {
+        load(conn, actor, id, &models)
+    })
+    .await?;
     let status = failed.status();
     let mut page = ctx.page("inc-case-title").with_notice(notice);
     page.title = format!("{} · {}", d.incident.reference, d.incident.title);
@@ -266,6 +285,8 @@ pub async fn page(
         reads_evidence: may(actor, Action::ReadEvidence),
         may_custody: may(actor, Action::RecordCustody),
         may_export: may(actor, Action::ReadAudit),
+        reads_techniques: may(actor, Action::ReadTechniques),
+        may_tag: may(actor, Action::TagTechniques),
         offers: offers(&page, actor, from),
         nis2,
         failed,

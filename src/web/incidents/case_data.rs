@@ -11,6 +11,7 @@ use crate::{
         rows::{
             Asset, AuditEvent, Comment, CustodyEvent, Evidence, Incident, Link, Share, Task, User,
         },
+        techniques::{suggest::IncidentSuggestions, Models, Tag},
         Page as DbPage,
     },
     web::incidents::{
@@ -39,13 +40,17 @@ pub struct CaseData {
     pub names: Names,
     /// The NIS2 reporting section: for readers of reports, on incidents of NIS2 entities.
     pub nis2: Option<Nis2Data>,
+    /// ATT&CK tags, for readers of the CERT's analysis.
+    pub techniques: Vec<Tag>,
+    /// Techniques, category and similar incidents, for CERT staff.
+    pub suggestions: Option<IncidentSuggestions>,
 }
 
 pub fn may(actor: &Actor, action: Action) -> bool {
     authz::allows(actor.role, action)
 }
 
-pub fn load(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<CaseData> {
+pub fn load(conn: &mut DbConn, actor: &Actor, id: i64, models: &Models) -> AppResult<CaseData> {
     use services::incidents::{self as inc, collaboration as collab};
     let all = DbPage {
         limit: DbPage::MAX_LIMIT,
@@ -83,6 +88,7 @@ pub fn load(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<CaseData> {
         }
     }
     let nis2 = nis2::load(conn, actor, id, incident.organisation_id)?;
+    let (techniques, suggestions) = analysis(conn, actor, id, models)?;
     let staff = names::staff(conn, actor)?;
     let people = comments
         .iter()
@@ -111,5 +117,27 @@ pub fn load(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<CaseData> {
         staff,
         names,
         nis2,
+        techniques,
+        suggestions,
     })
+}
+
+fn analysis(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    models: &Models,
+) -> AppResult<(Vec<Tag>, Option<IncidentSuggestions>)> {
+    use services::techniques::{list, suggest::for_incident};
+    let tags = if may(actor, Action::ReadTechniques) {
+        list(conn, actor, id)?
+    } else {
+        Vec::new()
+    };
+    let suggestions = if may(actor, Action::Suggest) {
+        Some(for_incident(conn, actor, models, id)?)
+    } else {
+        None
+    };
+    Ok((tags, suggestions))
 }

@@ -58,6 +58,8 @@ pub struct ListQuery {
     #[serde(default)]
     pub class: String,
     #[serde(default)]
+    pub technique: String,
+    #[serde(default)]
     pub after: String,
 }
 
@@ -79,6 +81,7 @@ impl ListQuery {
                 reported_before: some(&self.reported_before),
                 sector: some(&self.sector),
                 class: some(&self.class),
+                technique: some(&self.technique),
             },
             errors,
         )
@@ -92,12 +95,12 @@ impl ListQuery {
         self.pairs()
             .into_iter()
             .enumerate()
-            .filter(|(i, (_, v))| !v.is_empty() && (*i > 8 || (*i == 8 && kind)))
+            .filter(|(i, (_, v))| !v.is_empty() && (*i > 9 || (*i == 9 && kind)))
             .map(|(_, pair)| pair)
             .collect()
     }
 
-    fn pairs(&self) -> [(&'static str, &str); 13] {
+    fn pairs(&self) -> [(&'static str, &str); 14] {
         [
             ("status", &self.status),
             ("severity", &self.severity),
@@ -107,6 +110,7 @@ impl ListQuery {
             ("tlp", &self.tlp),
             ("q", &self.q),
             ("sort", &self.sort),
+            ("technique", &self.technique),
             ("overdue", &self.overdue),
             ("reported_from", &self.reported_from),
             ("reported_before", &self.reported_before),

@@ -15,6 +15,7 @@ pub mod names;
 pub mod nis2;
 pub mod queue;
 pub mod refusal;
+pub mod techniques;
 
 use actix_web::web;
 use chrono::{NaiveDateTime, TimeZone};
@@ -74,6 +75,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/incidents/{id}/reports/{report_id}/acknowledge",
         web::post().to(nis2::acknowledge),
+    )
+    .route(
+        "/incidents/{id}/techniques",
+        web::post().to(techniques::add),
+    )
+    .route(
+        "/incidents/{id}/techniques/{technique_id}/remove",
+        web::post().to(techniques::remove),
     )
     .route("/incidents/{id}/evidence", web::post().to(evidence::upload))
     .route(

@@ -68,3 +68,6 @@ audit-action-task-updated = Tapşırıq dəyişdirildi
 audit-action-user-created = İstifadəçi yaradıldı
 audit-action-user-updated = İstifadəçi dəyişdirildi
 audit-action-user-updated-own = İstifadəçi öz ayarlarını dəyişdi
+audit-action-technique-tagged = Texnika qeyd edildi
+audit-action-technique-untagged = Texnika qeydi silindi
+audit-action-model-trained = Texnika modeli öyrədildi

@@ -68,3 +68,6 @@ audit-action-task-updated = Task changed
 audit-action-user-created = User created
 audit-action-user-updated = User changed
 audit-action-user-updated-own = User changed own settings
+audit-action-technique-tagged = Technique tagged
+audit-action-technique-untagged = Technique tag removed
+audit-action-model-trained = Technique model trained

@@ -68,3 +68,6 @@ audit-action-task-updated = Задача изменена
 audit-action-user-created = Пользователь создан
 audit-action-user-updated = Пользователь изменён
 audit-action-user-updated-own = Пользователь изменил свои настройки
+audit-action-technique-tagged = Отмечена техника
+audit-action-technique-untagged = Снята отметка техники
+audit-action-model-trained = Обучена модель техник

@@ -1,0 +1,3 @@
+DROP TABLE model_examples;
+DROP TABLE model_versions;
+DROP TABLE incident_techniques;
