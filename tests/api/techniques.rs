@@ -586,6 +586,11 @@ async fn the_case_page_shows_suggestions_and_adds_one_with_a_click() {
     .await;
     assert!(tags["items"].as_array().unwrap().is_empty());
 
+    // The list's filter form has the technique field and keeps what was asked.
+    let list = web.get("/incidents?technique=T9999").await;
+    assert_eq!(list.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(list.body.contains("name=\"technique\"") && list.body.contains("value=\"T9999\""));
+
     // The reporter's case page has no ATT&CK section at all.
     let own = incident(&app, &reporter, "Our incident", "phishing").await;
     let outsider = WebClient::signed_in(&app, &reporter.email).await;

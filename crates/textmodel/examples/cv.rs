@@ -50,6 +50,21 @@ fn designs() -> Vec<(&'static str, ModelConfig)> {
     ]
 }
 
+/// The process's resident set (Linux), printed with the model alive: the whole of what a server
+/// holds for it, vocabulary included (plus this program's copy of the data).
+fn print_resident(model: &Model) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let rss = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS"))
+        .unwrap_or("VmRSS: ?");
+    println!(
+        "  resident with the model loaded: {} ({} labels)",
+        rss.trim_start_matches("VmRSS:").trim(),
+        model.labels().len()
+    );
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let path = args.next().expect("path to train.jsonl");
@@ -97,6 +112,7 @@ fn main() {
                 model.weight_bytes() as f64 / 1048576.0,
                 started.elapsed().as_secs_f64() * 1000.0 / n as f64
             );
+            print_resident(&model);
         }
     }
 }

@@ -20,3 +20,4 @@ tech-category = Təklif olunan kateqoriya
 tech-no-category = Təklif yoxdur: heç bir növdən kifayət qədər təsnif edilmiş insident yoxdur.
 tech-similar = Oxşar insidentlər
 tech-no-similar = Oxşar insident yoxdur.
+tech-filter = ATT&CK texnikası

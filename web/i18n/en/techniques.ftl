@@ -20,3 +20,4 @@ tech-category = Suggested category
 tech-no-category = No suggestion: too few classified incidents of any type.
 tech-similar = Similar incidents
 tech-no-similar = No similar incidents.
+tech-filter = ATT&CK technique
