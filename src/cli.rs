@@ -160,9 +160,10 @@ fn evaluate_model(args: &EvaluateArgs) -> anyhow::Result<()> {
     }
     let data = services::techniques::models::shipped();
     let config = services::techniques::models::config();
-    let report = qalxan_textmodel::eval::cross_validate(&data, &config, args.folds, 7, |f| {
-        eprintln!("fold {} of {} done", f + 1, args.folds)
-    });
+    let report =
+        crate::domain::textmodel::eval::cross_validate(&data, &config, args.folds, 7, |f| {
+            eprintln!("fold {} of {} done", f + 1, args.folds)
+        });
     println!(
         "{}-fold stratified CV on {} sentences: macro-F1 {:.4}, top-1 {:.4}, top-3 {:.4}; majority baseline macro-F1 {:.4}, top-1 {:.4}",
         args.folds, data.len(), report.macro_f1, report.top1, report.top3, report.majority_macro_f1, report.majority_top1
@@ -172,6 +173,20 @@ fn evaluate_model(args: &EvaluateArgs) -> anyhow::Result<()> {
     for (label, (f1, n)) in worst.into_iter().take(10) {
         println!("  {label}: F1 {f1:.3} (n = {n})");
     }
+    let started = std::time::Instant::now();
+    let model = crate::domain::textmodel::Model::train(&data, config);
+    let train_secs = started.elapsed().as_secs_f64();
+    let n = data.len().min(2000);
+    let started = std::time::Instant::now();
+    for (text, _) in data.iter().take(n) {
+        std::hint::black_box(model.rank(text, 5, 8));
+    }
+    println!(
+        "full training {train_secs:.2} s; {} features, weights {:.1} MiB; {:.3} ms per suggestion (5 techniques, 8 terms, mean of {n})",
+        model.features(),
+        model.weight_bytes() as f64 / 1_048_576.0,
+        started.elapsed().as_secs_f64() * 1000.0 / n as f64
+    );
     Ok(())
 }
 

@@ -1,5 +1,5 @@
 //! The MITRE ATT&CK Enterprise catalogue (techniques and sub-techniques with their tactics),
-//! shipped inside the binary: `reference/attack.json`, extracted by `tools/extract_attack.py`.
+//! shipped inside the binary: `reference/attack.json`, extracted by `reference/extract_attack.py`.
 
 use std::{collections::HashMap, sync::LazyLock};
 

@@ -16,6 +16,7 @@ pub mod reference_data;
 pub mod risk;
 pub mod search;
 pub mod text;
+pub mod textmodel;
 pub mod threat;
 pub mod time;
 pub mod vulnerability;

@@ -1,7 +1,7 @@
 //! The trained models a server holds.
 //!
 //! **Techniques.** Version 0 is trained from TRAM's sentences shipped in the binary
-//! (`data/tram/train.jsonl`), once per process, at first use; `serve` starts that training in the
+//! (`src/domain/reference/tram/train.jsonl`), once per process, at first use; `serve` starts that training in the
 //! background so that start-up does not wait. `qalxan model train` ([`train_version`]) adds the
 //! CERT's confirmed tags (closed incidents' text with each of their tags), stores that snapshot
 //! as a new version with the model's fingerprint, and every server retrains the same model from
@@ -16,7 +16,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use qalxan_textmodel::{Model, ModelConfig};
+use crate::domain::textmodel::{Model, ModelConfig};
 
 use crate::{
     db::{models::technique as rows, write_tx, DbConn},
@@ -38,7 +38,7 @@ pub fn shipped() -> Vec<(String, String)> {
         text: String,
         technique: String,
     }
-    include_str!("../../../data/tram/train.jsonl")
+    include_str!("../../domain/reference/tram/train.jsonl")
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| {

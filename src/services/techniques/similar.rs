@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use qalxan_textmodel::features::words;
+use crate::domain::textmodel::features::words;
 
 use crate::{
     authz::IncidentScope,

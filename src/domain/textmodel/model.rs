@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::{
+use super::{
     features::{FeatureConfig, Vectorizer},
     svm::{self, SvmConfig, Weights},
 };

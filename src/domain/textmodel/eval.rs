@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::{
+use super::{
     model::{Model, ModelConfig},
     svm::Rng,
 };

@@ -14,6 +14,10 @@ pub struct FeatureConfig {
     pub min_df: u32,
     /// Drop `(Citation: …)` markers of ATT&CK texts before tokenizing.
     pub strip_citations: bool,
+    /// Word n-grams over English Snowball stems (`scanned` and `scanning` are one feature).
+    pub stem: bool,
+    /// Share of the character block in a text's unit length (words get the rest).
+    pub char_weight: f32,
 }
 
 impl Default for FeatureConfig {
@@ -23,6 +27,8 @@ impl Default for FeatureConfig {
             char_ngrams: (2, 5),
             min_df: 2,
             strip_citations: true,
+            stem: false,
+            char_weight: 0.5,
         }
     }
 }
@@ -92,6 +98,14 @@ pub fn words(text: &str) -> Vec<String> {
     out
 }
 
+static STEMMER: std::sync::LazyLock<rust_stemmers::Stemmer> =
+    std::sync::LazyLock::new(|| rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English));
+
+/// The English Snowball stem of a lower-case word (other scripts come back unchanged).
+pub fn stem(word: &str) -> String {
+    STEMMER.stem(word).into_owned()
+}
+
 /// Every feature key of a text with the term it belongs to: `w:` word n-grams (the term is the
 /// n-gram itself), `c:` character n-grams (the term is the word they come from). `terms` is
 /// filled with the distinct terms; the returned pairs index into it.
@@ -104,6 +118,11 @@ pub fn keys(text: &str, cfg: &FeatureConfig, terms: &mut Vec<String>) -> Vec<(St
         text
     };
     let words = words(text);
+    let stems: Vec<String> = if cfg.stem {
+        words.iter().map(|w| stem(w)).collect()
+    } else {
+        Vec::new()
+    };
     let mut term_ids: HashMap<String, u32> = HashMap::new();
     let mut term = |t: String, terms: &mut Vec<String>| -> u32 {
         *term_ids.entry(t).or_insert_with_key(|k| {
@@ -115,10 +134,15 @@ pub fn keys(text: &str, cfg: &FeatureConfig, terms: &mut Vec<String>) -> Vec<(St
     let (wmin, wmax) = cfg.word_ngrams;
     if wmin > 0 {
         for n in wmin..=wmax {
-            for gram in words.windows(n) {
+            for (start, gram) in words.windows(n).enumerate() {
                 let phrase = gram.join(" ");
-                let id = term(phrase.clone(), terms);
-                out.push((format!("w:{phrase}"), id));
+                let key = if cfg.stem {
+                    format!("w:{}", stems[start..start + n].join(" "))
+                } else {
+                    format!("w:{phrase}")
+                };
+                let id = term(phrase, terms);
+                out.push((key, id));
             }
         }
     }
@@ -233,10 +257,16 @@ impl Vectorizer {
                 v
             })
             .collect();
-        let blocks = norms.iter().filter(|n| **n > 0.0).count().max(1) as f32;
+        // Each block scaled to length sqrt(share), so the whole vector has unit length; a text
+        // with one block empty puts all its length in the other.
+        let cw = self.config.char_weight.clamp(0.0, 1.0);
+        let share = match (norms[0] > 0.0, norms[1] > 0.0) {
+            (true, true) => [1.0 - cw, cw],
+            _ => [1.0, 1.0],
+        };
         for ((i, _), v) in items.iter().zip(values.iter_mut()) {
-            let norm = norms[self.block[*i as usize] as usize].sqrt() * blocks.sqrt();
-            *v /= norm;
+            let b = self.block[*i as usize] as usize;
+            *v *= share[b].sqrt() / norms[b].sqrt();
         }
         let (idx, owners) = items.into_iter().map(|(i, (_, o))| (i, o)).unzip();
         Explained {
@@ -249,7 +279,7 @@ impl Vectorizer {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::*;
 
     #[test]
     fn words_split_on_punctuation_and_fold_case() {
@@ -277,6 +307,41 @@ mod tests {
             words("Злоумышленник отправил фишинговое письмо"),
             ["злоумышленник", "отправил", "фишинговое", "письмо"]
         );
+    }
+
+    #[test]
+    fn stems_join_word_forms_but_terms_stay_readable() {
+        let cfg = FeatureConfig {
+            stem: true,
+            ..FeatureConfig::default()
+        };
+        let mut terms = Vec::new();
+        let a = keys("scanned ports", &cfg, &mut terms);
+        assert!(a.iter().any(|(k, _)| k == "w:scan port"), "{a:?}");
+        assert!(terms.contains(&"scanned ports".to_owned()), "{terms:?}");
+        let mut other = Vec::new();
+        let b = keys("scanning port", &cfg, &mut other);
+        assert!(b.iter().any(|(k, _)| k == "w:scan port"));
+        // Other scripts pass through the English stemmer without harm.
+        let ru = keys("Злоумышленник отправил письмо", &cfg, &mut other);
+        assert!(ru
+            .iter()
+            .any(|(k, _)| k.starts_with("w:") && k.contains('п')));
+    }
+
+    #[test]
+    fn block_weights_keep_unit_length() {
+        let docs = ["scan ports now", "scan hosts now", "phishing mail"];
+        for char_weight in [0.35, 0.5, 0.65] {
+            let cfg = FeatureConfig {
+                stem: true,
+                char_weight,
+                ..FeatureConfig::default()
+            };
+            let v = Vectorizer::fit(&docs, cfg);
+            let x = v.transform("scan ports");
+            assert!((x.norm_sq() - 1.0).abs() < 1e-4, "{char_weight}");
+        }
     }
 
     #[test]
