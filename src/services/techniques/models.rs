@@ -28,6 +28,8 @@ use crate::{
 pub fn config() -> ModelConfig {
     let mut config = ModelConfig::default();
     config.svm.c = 2.0;
+    config.features.stem = true;
+    config.features.char_weight = 0.65;
     config
 }
 
