@@ -157,6 +157,8 @@ pub struct IncidentFilter {
     pub reported_before: Option<NaiveDateTime>,
     /// Open and past a deadline of one kind (`ack`, `contain`, `resolve`) not met at this time.
     pub overdue_kind: Option<(OverdueKind, NaiveDateTime)>,
+    /// An ATT&CK technique id: incidents tagged with it or one of its sub-techniques.
+    pub technique: Option<String>,
 }
 
 /// The next pending SLA deadline as SQL, the rule of `SlaFacts::next_pending`: acknowledgement
@@ -314,6 +316,9 @@ fn matching(scope: IncidentScope, filter: &IncidentFilter) -> Boxed<'static> {
             OverdueKind::Resolve => query.filter(incidents::resolve_due_at.le(at)),
         };
     }
+    if let Some(technique) = &filter.technique {
+        query = query.filter(super::technique::tagged_with(technique.clone()));
+    }
     query
 }
 
@@ -325,9 +330,6 @@ pub fn list(
     page: Page,
 ) -> QueryResult<Vec<Incident>> {
     let mut query = matching(scope, filter).select(incidents::all_columns);
-    if let Some(technique) = &filter.technique {
-        query = query.filter(super::technique::tagged_with(technique.clone()));
-    }
     if !filter.sort_due {
         if let Some(after) = page.after {
             query = query.filter(incidents::id.lt(after));

@@ -279,7 +279,7 @@ impl Vectorizer {
 
 #[cfg(test)]
 mod tests {
-    use crate::*;
+    use super::*;
 
     #[test]
     fn words_split_on_punctuation_and_fold_case() {
