@@ -63,7 +63,15 @@ static BASE: LazyLock<Arc<Model>> = LazyLock::new(|| {
 
 /// Starts training the shipped model on a thread of its own, so that the first suggestion finds
 /// it ready and start-up does not wait for it.
+///
+/// Only in optimised builds: an unoptimised build trains about ten times slower, and the debug
+/// binary is what the test suite, the fuzzer and the fault tests start over and over, where a
+/// core busy for half a minute after every start would distort what they measure. There the
+/// model is trained at its first use instead.
 pub fn warm_up() {
+    if cfg!(debug_assertions) {
+        return;
+    }
     std::thread::spawn(|| LazyLock::force(&BASE));
 }
 
