@@ -140,6 +140,14 @@ fuzz_one() {
     "$base/api/v1/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')" \
     || return 1
 
+  # The technique model is trained at its first use in this (debug) build, which takes a minute
+  # or more unoptimised; a release server trains it at start-up. Train it before the run, so the
+  # first suggestion the fuzzer asks for does not hit the request timeout.
+  log "$name: training the technique model"
+  curl -fsS -m 900 -H "Authorization: Bearer $token" -H 'content-type: application/json' \
+    -d '{"text":"spearphishing attachment dropped a loader"}' \
+    "$base/api/v1/analysis/techniques" >/dev/null || return 1
+
   log "$name: Schemathesis, seed $seed, $seconds s"
   local rc=0
   # One worker: with two, Hypothesis describes lambdas by parsing source from two threads at
