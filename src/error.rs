@@ -133,6 +133,19 @@ impl AppError {
         errors.add(field, message);
         AppError::Validation(errors)
     }
+
+    /// For a look-up of a row that a request field names: a missing row is that field's error
+    /// (422), while any other database error (a lost connection is 503) keeps its own meaning.
+    /// Mapping every error to the field once answered a PostgreSQL restart with a 422.
+    pub fn field_if_missing(
+        field: &'static str,
+        message: &'static str,
+    ) -> impl FnOnce(diesel::result::Error) -> AppError {
+        move |error| match error {
+            diesel::result::Error::NotFound => AppError::field(field, message),
+            other => other.into(),
+        }
+    }
 }
 
 impl From<diesel::result::Error> for AppError {

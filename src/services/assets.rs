@@ -387,8 +387,10 @@ pub fn link(
     errors.into_result()?;
     write_tx(conn, |conn| {
         let incident = incident::find_visible(conn, incident_id, authz::incident_scope(actor))?;
-        let target = asset::find(conn, asset_id)
-            .map_err(|_| AppError::field("asset_id", "does not name an existing asset"))?;
+        let target = asset::find(conn, asset_id).map_err(AppError::field_if_missing(
+            "asset_id",
+            "does not name an existing asset",
+        ))?;
         if asset::find_link(conn, incident.id, target.id)?.is_some() {
             return Err(AppError::Conflict(
                 "the asset is already linked to this incident".into(),

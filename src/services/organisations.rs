@@ -228,8 +228,10 @@ pub fn list(
 /// The organisation a request names in its `organisation_id` field. One that does not exist is
 /// the client's mistake, answered as a field error (422) rather than a 404 for the whole request.
 pub(crate) fn named(conn: &mut DbConn, id: i64) -> AppResult<Organisation> {
-    organisation::find(conn, id)
-        .map_err(|_| AppError::field("organisation_id", "does not name an existing organisation"))
+    organisation::find(conn, id).map_err(AppError::field_if_missing(
+        "organisation_id",
+        "does not name an existing organisation",
+    ))
 }
 
 /// The same for a request that gives the organisation something new (a member, a case, a

@@ -99,8 +99,10 @@ pub fn comments(conn: &mut DbConn, actor: &Actor, incident_id: i64) -> AppResult
 
 fn check_staff_assignee(conn: &mut DbConn, assignee_id: Option<i64>) -> AppResult<()> {
     if let Some(id) = assignee_id {
-        let user = user::find(conn, id)
-            .map_err(|_| AppError::field("assignee_id", "does not name an existing user"))?;
+        let user = user::find(conn, id).map_err(AppError::field_if_missing(
+            "assignee_id",
+            "does not name an existing user",
+        ))?;
         if !user.active || !Role::parse(&user.role).is_ok_and(Role::is_cert_staff) {
             return Err(AppError::field(
                 "assignee_id",

@@ -219,8 +219,10 @@ pub fn assign(
         }
         let mut assignee_name = String::new();
         if let Some(assignee) = assignee_id {
-            let user = user::find(conn, assignee)
-                .map_err(|_| AppError::field("assignee_id", "does not name an existing user"))?;
+            let user = user::find(conn, assignee).map_err(AppError::field_if_missing(
+                "assignee_id",
+                "does not name an existing user",
+            ))?;
             let staff = Role::parse(&user.role).is_ok_and(Role::is_cert_staff);
             if !user.active || !staff {
                 return Err(AppError::field(

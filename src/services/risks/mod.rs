@@ -387,8 +387,10 @@ pub fn link_incident(
 ) -> AppResult<Incident> {
     write_tx(conn, |conn| {
         let risk = editable(conn, actor, id)?;
-        let found = incident::find_visible(conn, incident_id, authz::incident_scope(actor))
-            .map_err(|_| AppError::field("incident_id", "does not name an incident you can see"))?;
+        let found =
+            incident::find_visible(conn, incident_id, authz::incident_scope(actor)).map_err(
+                AppError::field_if_missing("incident_id", "does not name an incident you can see"),
+            )?;
         if rows::has_incident(conn, risk.id, found.id)? {
             return Err(AppError::Conflict(
                 "the incident is already linked to this risk".into(),
